@@ -1,0 +1,58 @@
+package densitylab.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** The densitylab command line. */
+@Command(name = "densitylab", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false,
+        description = {
+                "Train deep generative models on images and measure whether they know what they don't know:",
+                "likelihoods, OOD scores, detection metrics and a self-contained HTML report.",
+                "",
+                "Data sets are named by specs: a catalog name with an optional split (fashion-mnist:test),",
+                "a synthetic set (noise, constant, gaussian-noise; optionally @HxWxC), a path to a folder of",
+                "PNG/JPEG images, an IDX, CIFAR .bin or SVHN .mat file, each followed by transforms",
+                "(+invert, +hflip, +vflip, +gray, +rgb, +resize=HxW, +scale=F)."},
+        footer = {"", "Environment: DENSITYLAB_DATA (data cache folder), DENSITYLAB_SOURCES (extra folders holding",
+                "data files), DENSITYLAB_OFFLINE=1 (never use the network).",
+                "See '${ROOT-COMMAND-NAME} COMMAND --help' for each command."},
+        subcommands = {DataCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (0 ok, 1 failure, 2 usage error). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+            if (t instanceof IllegalArgumentException || t instanceof IOException || t instanceof IllegalStateException) {
+                cmd.getErr().println(cmd.getColorScheme().errorText("error: " + t.getMessage()));
+                if (System.getenv("DENSITYLAB_DEBUG") != null) {
+                    t.printStackTrace(cmd.getErr());
+                }
+                return 1;
+            }
+            throw ex;
+        });
+        return cl.execute(args);
+    }
+
+    /** The version from the jar manifest, or "dev". */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"densitylab " + (v == null ? "dev" : v),
+                    "DJL 0.32.0, PyTorch 2.5.1 (CPU), Java " + System.getProperty("java.version")};
+        }
+    }
+}

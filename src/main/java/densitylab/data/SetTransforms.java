@@ -1,0 +1,181 @@
+package densitylab.data;
+
+import java.util.List;
+
+/**
+ * Image-set transforms used to build OOD test sets: each returns a new set named after its input
+ * and the transform. Spec syntax (see {@link DataResolver}): {@code invert}, {@code hflip},
+ * {@code vflip}, {@code gray}, {@code rgb}, {@code resize=HxW}, {@code scale=F}.
+ */
+public final class SetTransforms {
+    /** The transform names, for help texts. */
+    public static final List<String> NAMES = List.of("invert", "hflip", "vflip", "gray", "rgb", "resize=HxW", "scale=F");
+
+    private SetTransforms() {
+    }
+
+    /** Applies one transform written as in a spec, e.g. "scale=0.5". */
+    public static ImageSet apply(ImageSet set, String op) {
+        String name = op;
+        String arg = null;
+        int eq = op.indexOf('=');
+        if (eq >= 0) {
+            name = op.substring(0, eq);
+            arg = op.substring(eq + 1);
+        }
+        return switch (name) {
+            case "invert" -> invert(set);
+            case "hflip" -> flip(set, true);
+            case "vflip" -> flip(set, false);
+            case "gray", "grey", "grayscale" -> grayscale(set);
+            case "rgb" -> toRgb(set);
+            case "resize" -> {
+                int[] s = Synthetic.parseShape(require(op, arg));
+                yield resize(set, s[1], s[2]);
+            }
+            case "scale" -> {
+                double f;
+                try {
+                    f = Double.parseDouble(require(op, arg));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("transform '" + op + "': scale takes a number, e.g. scale=0.5");
+                }
+                yield scaleVariance(set, f);
+            }
+            default -> throw new IllegalArgumentException("unknown transform '" + op + "'; known: " + String.join(", ", NAMES));
+        };
+    }
+
+    private static String require(String op, String arg) {
+        if (arg == null || arg.isEmpty()) {
+            throw new IllegalArgumentException("transform '" + op + "' needs a value, e.g. resize=32x32 or scale=0.5");
+        }
+        return arg;
+    }
+
+    private static ImageSet map(ImageSet set, String suffix, int c, int h, int w, PixelFn fn) {
+        int n = set.size();
+        int dim = c * h * w;
+        byte[] out = new byte[n * dim];
+        byte[] img = new byte[set.dims()];
+        for (int i = 0; i < n; i++) {
+            set.copyImage(i, img, 0);
+            fn.apply(img, out, i * dim);
+        }
+        return ImageSet.wrap(set.name() + "+" + suffix, c, h, w, out, set.labels());
+    }
+
+    @FunctionalInterface
+    private interface PixelFn {
+        void apply(byte[] src, byte[] dst, int offset);
+    }
+
+    /** 255 - x. */
+    public static ImageSet invert(ImageSet set) {
+        return map(set, "invert", set.channels(), set.height(), set.width(), (s, d, o) -> {
+            for (int k = 0; k < s.length; k++) {
+                d[o + k] = (byte) (255 - (s[k] & 0xff));
+            }
+        });
+    }
+
+    /** Mirror left-right (horizontal) or top-bottom. */
+    public static ImageSet flip(ImageSet set, boolean horizontal) {
+        int c = set.channels();
+        int h = set.height();
+        int w = set.width();
+        return map(set, horizontal ? "hflip" : "vflip", c, h, w, (s, d, o) -> {
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        int sy = horizontal ? y : h - 1 - y;
+                        int sx = horizontal ? w - 1 - x : x;
+                        d[o + (ch * h + y) * w + x] = s[(ch * h + sy) * w + sx];
+                    }
+                }
+            }
+        });
+    }
+
+    /** Luminance 0.299 R + 0.587 G + 0.114 B, rounded; a one-channel set is returned as is. */
+    public static ImageSet grayscale(ImageSet set) {
+        if (set.channels() == 1) {
+            return set;
+        }
+        if (set.channels() != 3) {
+            throw new IllegalArgumentException("gray needs 1 or 3 channels, " + set.name() + " has " + set.channels());
+        }
+        int hw = set.height() * set.width();
+        return map(set, "gray", 1, set.height(), set.width(), (s, d, o) -> {
+            for (int k = 0; k < hw; k++) {
+                double v = 0.299 * (s[k] & 0xff) + 0.587 * (s[hw + k] & 0xff) + 0.114 * (s[2 * hw + k] & 0xff);
+                d[o + k] = (byte) Math.min(255, Math.round(v));
+            }
+        });
+    }
+
+    /** Replicates a grey channel three times; a three-channel set is returned as is. */
+    public static ImageSet toRgb(ImageSet set) {
+        if (set.channels() == 3) {
+            return set;
+        }
+        if (set.channels() != 1) {
+            throw new IllegalArgumentException("rgb needs 1 or 3 channels, " + set.name() + " has " + set.channels());
+        }
+        int hw = set.height() * set.width();
+        return map(set, "rgb", 3, set.height(), set.width(), (s, d, o) -> {
+            for (int ch = 0; ch < 3; ch++) {
+                System.arraycopy(s, 0, d, o + ch * hw, hw);
+            }
+        });
+    }
+
+    /** Bilinear resize to h x w (pixel centres aligned, as image libraries do). */
+    public static ImageSet resize(ImageSet set, int h, int w) {
+        int c = set.channels();
+        int sh = set.height();
+        int sw = set.width();
+        if (sh == h && sw == w) {
+            return set;
+        }
+        return map(set, "resize=" + h + "x" + w, c, h, w, (s, d, o) -> {
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = 0; y < h; y++) {
+                    double fy = Math.max(0, Math.min(sh - 1, (y + 0.5) * sh / h - 0.5));
+                    int y0 = (int) fy;
+                    int y1 = Math.min(sh - 1, y0 + 1);
+                    double ay = fy - y0;
+                    for (int x = 0; x < w; x++) {
+                        double fx = Math.max(0, Math.min(sw - 1, (x + 0.5) * sw / w - 0.5));
+                        int x0 = (int) fx;
+                        int x1 = Math.min(sw - 1, x0 + 1);
+                        double ax = fx - x0;
+                        int base = ch * sh * sw;
+                        double v = (1 - ay) * ((1 - ax) * (s[base + y0 * sw + x0] & 0xff) + ax * (s[base + y0 * sw + x1] & 0xff))
+                                + ay * ((1 - ax) * (s[base + y1 * sw + x0] & 0xff) + ax * (s[base + y1 * sw + x1] & 0xff));
+                        d[o + (ch * h + y) * w + x] = (byte) Math.round(v);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Nalisnick et al.'s variance experiment: x' = m + f (x - m) per channel, m the set's channel mean,
+     * rounded and clipped to 0..255. f &lt; 1 lowers the variance (and raises a flow's likelihood).
+     */
+    public static ImageSet scaleVariance(ImageSet set, double factor) {
+        if (!(factor >= 0) || Double.isInfinite(factor)) {
+            throw new IllegalArgumentException("scale factor must be a finite number >= 0, got " + factor);
+        }
+        double[] mean = ImageStats.of(set).mean();
+        int hw = set.height() * set.width();
+        return map(set, "scale=" + factor, set.channels(), set.height(), set.width(), (s, d, o) -> {
+            for (int k = 0; k < s.length; k++) {
+                double m = mean[k / hw];
+                long v = Math.round(m + factor * ((s[k] & 0xff) - m));
+                d[o + k] = (byte) Math.max(0, Math.min(255, v));
+            }
+        });
+    }
+}
