@@ -1,9 +1,8 @@
 package densitylab.data;
 
 import densitylab.io.AtomicFiles;
+import densitylab.io.Progress;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.slf4j.Logger;
@@ -223,9 +222,8 @@ public final class Fetcher {
                 return "HTTP " + resp.statusCode();
             }
             long length = resp.headers().firstValueAsLong("Content-Length").orElse(f.archiveSize());
-            ProgressBarBuilder pbb = new ProgressBarBuilder().setTaskName("download " + f.archiveName())
-                    .setInitialMax(length).setUnit("MB", 1 << 20).setStyle(ProgressBarStyle.ASCII);
-            try (InputStream in = ProgressBar.wrap(resp.body(), pbb); OutputStream out = Files.newOutputStream(tmp)) {
+            try (InputStream in = ProgressBar.wrap(resp.body(), Progress.builder("download " + f.archiveName(), length)
+                    .setUnit("MB", 1 << 20)); OutputStream out = Files.newOutputStream(tmp)) {
                 in.transferTo(out);
             }
             String why = install(tmp, f, target);

@@ -65,6 +65,25 @@ public final class Metrics {
         return new MetricSet(auroc(g), auprIn(g), auprOut(g), fprAtTpr(g, TPR_95), detectionError(g));
     }
 
+    /**
+     * The ROC curve with OOD as the positive class: one point per distinct score (flag {@code score >= t}) after
+     * the (0, 0) point, ending at (1, 1); its trapezoid area equals {@link #auroc} (ties give a diagonal segment).
+     */
+    public static RocCurve rocCurve(double[] in, double[] out) {
+        Groups g = Groups.of(in, out);
+        double[] fpr = new double[g.size + 1];
+        double[] tpr = new double[g.size + 1];
+        long inFlagged = 0;
+        long outFlagged = 0;
+        for (int k = g.size - 1, p = 1; k >= 0; k--, p++) {
+            inFlagged += g.inCount[k];
+            outFlagged += g.outCount[k];
+            fpr[p] = (double) inFlagged / g.nIn;
+            tpr[p] = (double) outFlagged / g.nOut;
+        }
+        return new RocCurve(fpr, tpr);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
 
     private static double auroc(Groups g) {

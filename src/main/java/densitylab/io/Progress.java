@@ -1,0 +1,35 @@
+package densitylab.io;
+
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Terminal progress bars in one style for every long loop. Silenced with the system property
+ * {@code densitylab.progress=false} (the test suite sets it) or the environment variable {@code DENSITYLAB_PROGRESS=0}.
+ */
+public final class Progress {
+    private Progress() {
+    }
+
+    /** True unless progress bars are switched off. */
+    public static boolean enabled() {
+        return !"false".equals(System.getProperty("densitylab.progress")) && !"0".equals(System.getenv("DENSITYLAB_PROGRESS"));
+    }
+
+    /** A builder for a bar named task with max steps, silent when progress is off. */
+    public static ProgressBarBuilder builder(String task, long max) {
+        ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
+                .setStyle(ProgressBarStyle.ASCII).continuousUpdate().setUpdateIntervalMillis(500);
+        if (!enabled()) {
+            b.setConsumer(new DelegatingProgressBarConsumer(s -> { }));
+        }
+        return b;
+    }
+
+    /** A started bar named task with max steps; close it when done. */
+    public static ProgressBar bar(String task, long max) {
+        return builder(task, max).build();
+    }
+}

@@ -1,0 +1,111 @@
+package densitylab.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import densitylab.io.AtomicFiles;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The on-disk form of a model: {@code model.json} (kind, shape, hyper-parameters) and
+ * {@code arrays.bin} (named double arrays), each written atomically.
+ */
+public final class ModelFiles {
+    /** Shared JSON mapper (pretty output). */
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final int MAGIC = 0x444c4d31; // "DLM1"
+
+    private ModelFiles() {
+    }
+
+    /** Writes model.json with the kind, shape and hyper-parameters, plus any extra fields. */
+    public static void writeMeta(Path dir, String kind, int[] shape, Map<String, ?> params) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", kind);
+        m.put("shape", shape);
+        m.put("params", params);
+        AtomicFiles.write(dir.resolve("model.json"), JSON.writeValueAsBytes(m));
+    }
+
+    /** Reads model.json, with an error that says what is missing. */
+    public static JsonNode readMeta(Path dir) throws IOException {
+        Path f = dir.resolve("model.json");
+        if (!Files.isRegularFile(f)) {
+            throw new NoSuchFileException(f.toString(), null, "no model here (model.json missing); train one first");
+        }
+        return JSON.readTree(f.toFile());
+    }
+
+    /** The shape [C,H,W] stored in model.json. */
+    public static int[] shape(JsonNode meta) {
+        JsonNode s = meta.get("shape");
+        return new int[] {s.get(0).asInt(), s.get(1).asInt(), s.get(2).asInt()};
+    }
+
+    /** The hyper-parameters stored in model.json, as strings. */
+    public static Map<String, String> params(JsonNode meta) {
+        Map<String, String> out = new LinkedHashMap<>();
+        meta.get("params").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+
+    /** Writes named arrays to dir/arrays.bin atomically. */
+    public static void writeArrays(Path dir, Map<String, double[]> arrays) throws IOException {
+        AtomicFiles.write(dir.resolve("arrays.bin"), raw -> {
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 1 << 16));
+            out.writeInt(MAGIC);
+            out.writeInt(arrays.size());
+            for (var e : arrays.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeInt(e.getValue().length);
+                for (double v : e.getValue()) {
+                    out.writeDouble(v);
+                }
+            }
+            out.flush();
+        });
+    }
+
+    /** Reads dir/arrays.bin. */
+    public static Map<String, double[]> readArrays(Path dir) throws IOException {
+        Path f = dir.resolve("arrays.bin");
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(f), 1 << 16))) {
+            if (in.readInt() != MAGIC) {
+                throw new IOException(f + ": not a densitylab arrays file");
+            }
+            int n = in.readInt();
+            Map<String, double[]> out = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                String name = in.readUTF();
+                double[] v = new double[in.readInt()];
+                for (int k = 0; k < v.length; k++) {
+                    v[k] = in.readDouble();
+                }
+                out.put(name, v);
+            }
+            return out;
+        } catch (EOFException e) {
+            throw new IOException(f + ": truncated", e);
+        }
+    }
+
+    /** The named array, or an error naming the file. */
+    public static double[] require(Map<String, double[]> arrays, String name, Path dir) throws IOException {
+        double[] v = arrays.get(name);
+        if (v == null) {
+            throw new IOException(dir.resolve("arrays.bin") + ": missing array '" + name + "'");
+        }
+        return v;
+    }
+}

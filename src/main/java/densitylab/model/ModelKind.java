@@ -1,0 +1,29 @@
+package densitylab.model;
+
+import densitylab.data.ImageSet;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A kind of model the CLI can train and load by name: a factory, not a model. */
+public interface ModelKind {
+    /** The name used by {@code --model}. */
+    String name();
+
+    /** One line for listings and --help. */
+    String description();
+
+    /** Hyper-parameters accepted in {@code --param KEY=VALUE}, with their defaults, for help texts and config.json. */
+    Map<String, String> defaultParams();
+
+    /**
+     * Trains (or fits) a model on train; test is used only to report held-out bits/dim while training.
+     *
+     * @throws IllegalArgumentException for an unknown or malformed parameter, naming it
+     */
+    GenerativeModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException;
+
+    /** Restores a model written by {@link GenerativeModel#save}. */
+    GenerativeModel load(Path dir) throws IOException;
+}

@@ -1,0 +1,38 @@
+package densitylab.model;
+
+import densitylab.data.ImageSet;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** {@code --model pixel-categorical}: {@link PixelCategorical} trained with the shared {@link Trainer}. */
+public final class PixelCategoricalKind implements ModelKind {
+    @Override
+    public String name() {
+        return "pixel-categorical";
+    }
+
+    @Override
+    public String description() {
+        return "independent 256-way categorical pixels, trained by Adam with the shared Trainer";
+    }
+
+    @Override
+    public Map<String, String> defaultParams() {
+        return Map.of();
+    }
+
+    @Override
+    public GenerativeModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
+        settings.resolvedParams(this);
+        PixelCategorical m = new PixelCategorical(train.shape());
+        new Trainer(settings).train(m, train, test);
+        return m;
+    }
+
+    @Override
+    public GenerativeModel load(Path dir) throws IOException {
+        return PixelCategorical.load(dir);
+    }
+}

@@ -1,0 +1,96 @@
+package densitylab.model;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * How to train: budget, seed, optimisation options, where checkpoints go, and model hyper-parameters.
+ *
+ * @param seed           seeds shuffling, initialisation and noise
+ * @param epochs         maximum passes over the training data
+ * @param minutes        wall-clock budget in minutes (0 = none); training stops after the step that crosses it
+ * @param batchSize      images per step
+ * @param learningRate   peak learning rate
+ * @param warmupSteps    linear learning-rate warm-up from 0 over this many steps
+ * @param clipNorm       global gradient-norm clipping threshold (0 = off)
+ * @param checkpointDir  where checkpoints are written (null = none)
+ * @param checkpointSeconds seconds between periodic checkpoints (one is always written at the end of each epoch)
+ * @param resume         continue from the last checkpoint in checkpointDir
+ * @param params         model hyper-parameters, KEY=VALUE as given on the command line
+ */
+public record TrainSettings(long seed, int epochs, double minutes, int batchSize, double learningRate, int warmupSteps,
+                            double clipNorm, Path checkpointDir, int checkpointSeconds, boolean resume,
+                            Map<String, String> params) {
+
+    public TrainSettings {
+        if (epochs <= 0) {
+            throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
+        }
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
+        }
+        if (!(learningRate > 0)) {
+            throw new IllegalArgumentException("--lr must be positive, got " + learningRate);
+        }
+        if (minutes < 0 || warmupSteps < 0 || clipNorm < 0) {
+            throw new IllegalArgumentException("--minutes, --warmup and --clip must be >= 0");
+        }
+        params = Map.copyOf(params);
+    }
+
+    /** Defaults for tests and library use: 1 epoch, batch 64, lr 1e-3, no checkpoints. */
+    public static TrainSettings defaults(long seed) {
+        return new TrainSettings(seed, 1, 0, 64, 1e-3, 0, 0, null, 300, false, Map.of());
+    }
+
+    /** A copy with other hyper-parameters. */
+    public TrainSettings withParams(Map<String, String> p) {
+        return new TrainSettings(seed, epochs, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
+                checkpointSeconds, resume, p);
+    }
+
+    /** A copy with another budget. */
+    public TrainSettings withEpochs(int e) {
+        return new TrainSettings(seed, e, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
+                checkpointSeconds, resume, params);
+    }
+
+    /**
+     * The hyper-parameters merged over the kind's defaults.
+     *
+     * @throws IllegalArgumentException for a key the kind does not know, listing the known ones
+     */
+    public Map<String, String> resolvedParams(ModelKind kind) {
+        Map<String, String> out = new HashMap<>(kind.defaultParams());
+        for (var e : params.entrySet()) {
+            if (!out.containsKey(e.getKey())) {
+                Set<String> known = new TreeSet<>(kind.defaultParams().keySet());
+                throw new IllegalArgumentException("model '" + kind.name() + "' has no parameter '" + e.getKey() + "'"
+                        + (known.isEmpty() ? "; it takes none" : "; it takes: " + String.join(", ", known)));
+            }
+            out.put(e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
+    /** An integer parameter, with an error naming it when malformed. */
+    public static int intParam(Map<String, String> p, String key) {
+        try {
+            return Integer.parseInt(p.get(key).trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IllegalArgumentException("parameter " + key + " must be an integer, got '" + p.get(key) + "'");
+        }
+    }
+
+    /** A floating-point parameter, with an error naming it when malformed. */
+    public static double doubleParam(Map<String, String> p, String key) {
+        try {
+            return Double.parseDouble(p.get(key).trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IllegalArgumentException("parameter " + key + " must be a number, got '" + p.get(key) + "'");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package densitylab.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import java.util.List;
+
+/**
+ * A density model trained by gradient descent with the shared {@link Trainer}: its parameters live in
+ * {@link #manager()} and are updated in place.
+ */
+public interface TrainableModel extends DensityModel {
+    /** The manager that owns the parameters. */
+    NDManager manager();
+
+    /** The trainable parameters, in a fixed order (checkpoints rely on it), with gradients required. */
+    List<NDArray> parameters();
+
+    /**
+     * The training loss of a batch of raw pixel values (float32, 0..255, shape (B, C, H, W)) as a scalar:
+     * the mean over the batch of -log P(x) in bits per dimension (or the model's bound on it). Every
+     * intermediate array must belong to the batch's manager (write {@code batch.mul(param)}).
+     */
+    NDArray loss(NDArray batch);
+
+    /** Called once with the first training batch before any step (data-dependent initialisation); default: nothing. */
+    default void initialize(NDArray firstBatch) {
+    }
+}

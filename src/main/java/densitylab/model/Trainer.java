@@ -1,0 +1,217 @@
+package densitylab.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import densitylab.data.ImageSet;
+import me.tongfei.progressbar.ProgressBar;
+import densitylab.io.Progress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training loop every {@link TrainableModel} shares: seeded shuffling per epoch, Adam with linear
+ * warm-up and global gradient-norm clipping, a progress bar with loss and images/s, held-out bits/dim
+ * after each epoch, a time budget, atomic checkpoints (periodic and per epoch) that {@code resume}
+ * continues from exactly, and a NaN/inf guard that stops with the last good checkpoint intact.
+ */
+public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private static final double BETA1 = 0.9;
+    private static final double BETA2 = 0.999;
+    private static final double EPS = 1e-8;
+
+    private final TrainSettings settings;
+    private int evalLimit = 2000;
+
+    public Trainer(TrainSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Held-out bits/dim is measured on at most this many test images per epoch (default 2000). */
+    public Trainer withEvalLimit(int n) {
+        this.evalLimit = n;
+        return this;
+    }
+
+    /** What happened: per-epoch mean training loss and held-out bits/dim, steps taken, and why it stopped. */
+    public record Result(List<Double> trainBpd, List<Double> testBpd, long steps, double seconds, double imagesPerSecond,
+                         String stoppedBecause) {
+    }
+
+    /** Trains model on train (test may be null) as the settings say. */
+    public Result train(TrainableModel model, ImageSet train, ImageSet test) throws IOException {
+        List<NDArray> params = model.parameters();
+        NDManager mm = model.manager();
+        List<NDArray> m1 = new ArrayList<>();
+        List<NDArray> m2 = new ArrayList<>();
+        for (NDArray p : params) {
+            m1.add(mm.zeros(p.getShape(), p.getDataType()));
+            m2.add(mm.zeros(p.getShape(), p.getDataType()));
+        }
+        long step = 0;
+        int startEpoch = 0;
+        int skipBatches = 0;
+        List<Double> trainBpd = new ArrayList<>();
+        List<Double> testBpd = new ArrayList<>();
+        Path ckDir = settings.checkpointDir();
+        boolean initialized = false;
+        if (settings.resume()) {
+            Path ck = ckDir == null ? null : Checkpoints.latest(ckDir);
+            if (ck == null) {
+                throw new IllegalStateException("--resume: no checkpoint in " + ckDir + " (train without --resume first)");
+            }
+            Checkpoints.Loaded l = Checkpoints.load(ck, mm);
+            int n = params.size();
+            if (l.arrays().size() != 3 * n) {
+                throw new IOException(ck + ": holds " + l.arrays().size() / 3 + " parameters, the model has " + n);
+            }
+            for (int i = 0; i < n; i++) {
+                params.get(i).set(l.arrays().get(i).toByteBuffer());
+                m1.get(i).set(l.arrays().get(n + i).toByteBuffer());
+                m2.get(i).set(l.arrays().get(2 * n + i).toByteBuffer());
+            }
+            l.arrays().forEach(NDArray::close);
+            step = l.state().get("step").asLong();
+            startEpoch = l.state().get("epoch").asInt();
+            skipBatches = l.state().get("batch").asInt();
+            l.state().get("train_bpd").forEach(x -> trainBpd.add(x.asDouble()));
+            l.state().get("test_bpd").forEach(x -> testBpd.add(x.asDouble()));
+            initialized = true;
+            LOG.info("resumed from {} (epoch {}, batch {}, step {})", ck, startEpoch + 1, skipBatches, step);
+        }
+        Engine.getInstance().setRandomSeed((int) (settings.seed() ^ (settings.seed() >>> 32)) + (int) step);
+        long start = System.nanoTime();
+        long deadline = settings.minutes() > 0 ? start + (long) (settings.minutes() * 60e9) : Long.MAX_VALUE;
+        long lastCheckpoint = start;
+        long images = 0;
+        String stopped = "finished " + settings.epochs() + " epochs";
+        Path lastGood = ckDir == null ? null : Checkpoints.latest(ckDir);
+        outer:
+        for (int epoch = startEpoch; epoch < settings.epochs(); epoch++) {
+            List<ImageSet> batches = train.shuffle(settings.seed() + epoch).batches(settings.batchSize());
+            double lossSum = 0;
+            int lossCount = 0;
+            try (ProgressBar pb = Progress.bar(String.format("epoch %d/%d", epoch + 1, settings.epochs()), batches.size())) {
+                pb.stepTo(skipBatches);
+                for (int b = skipBatches; b < batches.size(); b++) {
+                    ImageSet batch = batches.get(b);
+                    double loss;
+                    try (NDManager sub = Scopes.open(mm, params)) {
+                        m1.forEach(a -> a.tempAttach(sub));
+                        m2.forEach(a -> a.tempAttach(sub));
+                        NDArray x = batch.toNDArray(sub);
+                        if (!initialized) {
+                            model.initialize(x);
+                            initialized = true;
+                        }
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            NDArray l = model.loss(x);
+                            loss = l.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+                            if (!Double.isFinite(loss)) {
+                                throw new TrainingDivergedException(String.format(
+                                        "loss became %s at epoch %d, batch %d (step %d); parameters are not updated. %s"
+                                                + "Try a lower --lr, gradient clipping (--clip 1), or a longer --warmup.",
+                                        loss, epoch + 1, b, step, lastGood == null ? "No checkpoint was written yet. "
+                                                : "The last good checkpoint is " + lastGood + " (continue with --resume). "));
+                            }
+                            gc.backward(l);
+                        }
+                        step++;
+                        adamStep(params, m1, m2, step, sub);
+                    }
+                    images += batch.size();
+                    lossSum += loss * batch.size();
+                    lossCount += batch.size();
+                    double secs = (System.nanoTime() - start) / 1e9;
+                    pb.step();
+                    pb.setExtraMessage(String.format("loss %.3f bpd, %.0f img/s", loss, images / Math.max(secs, 1e-9)));
+                    long now = System.nanoTime();
+                    boolean outOfTime = now >= deadline;
+                    if (ckDir != null && (outOfTime || now - lastCheckpoint >= settings.checkpointSeconds() * 1e9)) {
+                        lastGood = checkpoint(ckDir, params, m1, m2, step, b + 1 == batches.size() ? epoch + 1 : epoch,
+                                b + 1 == batches.size() ? 0 : b + 1, trainBpd, testBpd);
+                        lastCheckpoint = now;
+                    }
+                    if (outOfTime) {
+                        stopped = String.format("time budget of %.1f minutes reached in epoch %d", settings.minutes(), epoch + 1);
+                        if (lossCount > 0 && b + 1 < batches.size()) {
+                            LOG.info("epoch {} (partial): train {} bits/dim", epoch + 1, String.format("%.4f", lossSum / lossCount));
+                        }
+                        break outer;
+                    }
+                }
+            }
+            skipBatches = 0;
+            trainBpd.add(lossSum / Math.max(1, lossCount));
+            if (test != null && test.size() > 0) {
+                testBpd.add(Units.mean(model.bitsPerDim(test.limit(evalLimit))));
+            }
+            LOG.info("epoch {}: train {} bits/dim{}", epoch + 1, String.format("%.4f", trainBpd.get(trainBpd.size() - 1)),
+                    testBpd.isEmpty() ? "" : String.format(", test %.4f bits/dim", testBpd.get(testBpd.size() - 1)));
+            if (ckDir != null) {
+                lastGood = checkpoint(ckDir, params, m1, m2, step, epoch + 1, 0, trainBpd, testBpd);
+                lastCheckpoint = System.nanoTime();
+            }
+        }
+        m1.forEach(NDArray::close);
+        m2.forEach(NDArray::close);
+        double secs = (System.nanoTime() - start) / 1e9;
+        return new Result(trainBpd, testBpd, step, secs, images / Math.max(secs, 1e-9), stopped);
+    }
+
+    /** One Adam step with warm-up and clipping; all arrays are temp-attached to one batch scope, gradients zeroed afterwards. */
+    private void adamStep(List<NDArray> params, List<NDArray> m1, List<NDArray> m2, long step, NDManager sub) {
+        double lr = settings.learningRate() * (settings.warmupSteps() > 0 ? Math.min(1.0, step / (double) settings.warmupSteps()) : 1.0);
+        List<NDArray> grads = new ArrayList<>(params.size());
+        double sq = 0;
+        for (NDArray p : params) {
+            NDArray g = p.getGradient();
+            grads.add(g);
+            if (settings.clipNorm() > 0) {
+                sq += g.square().sum().getFloat();
+            }
+        }
+        double scale = 1.0;
+        if (settings.clipNorm() > 0) {
+            double norm = Math.sqrt(sq);
+            scale = norm > settings.clipNorm() ? settings.clipNorm() / (norm + 1e-6) : 1.0;
+        }
+        double bc1 = 1 - Math.pow(BETA1, step);
+        double bc2 = 1 - Math.pow(BETA2, step);
+        for (int i = 0; i < params.size(); i++) {
+            NDArray g = grads.get(i);
+            NDArray gs = scale == 1.0 ? g : g.mul((float) scale);
+            NDArray m = m1.get(i);
+            NDArray v = m2.get(i);
+            m.muli((float) BETA1).addi(gs.mul((float) (1 - BETA1)));
+            v.muli((float) BETA2).addi(gs.square().muli((float) (1 - BETA2)));
+            NDArray update = m.div((float) bc1).divi(v.div((float) bc2).sqrt().addi((float) EPS)).muli((float) lr);
+            params.get(i).subi(update);
+            g.subi(g);
+        }
+    }
+
+    private Path checkpoint(Path dir, List<NDArray> params, List<NDArray> m1, List<NDArray> m2, long step, int epoch, int batch,
+                            List<Double> trainBpd, List<Double> testBpd) throws IOException {
+        List<NDArray> all = new ArrayList<>(params);
+        all.addAll(m1);
+        all.addAll(m2);
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("step", step);
+        state.put("epoch", epoch);
+        state.put("batch", batch);
+        state.put("train_bpd", trainBpd);
+        state.put("test_bpd", testBpd);
+        state.put("seed", settings.seed());
+        return Checkpoints.save(dir, step, all, state);
+    }
+}

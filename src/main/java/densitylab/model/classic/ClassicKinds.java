@@ -1,0 +1,82 @@
+package densitylab.model.classic;
+
+import densitylab.data.ImageSet;
+import densitylab.model.GenerativeModel;
+import densitylab.model.ModelKind;
+import densitylab.model.TrainSettings;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** The classic exact baselines as {@link ModelKind}s: gaussian, ppca, gmm. */
+public final class ClassicKinds {
+    private ClassicKinds() {
+    }
+
+    /** All classic kinds. */
+    public static List<ModelKind> all() {
+        return List.of(new Kind("gaussian", "independent Gaussian pixels (closed form)", Map.of()) {
+            @Override
+            public GenerativeModel train(ImageSet train, ImageSet test, TrainSettings s) {
+                s.resolvedParams(this);
+                return DiagonalGaussian.fit(train, s.seed());
+            }
+
+            @Override
+            public GenerativeModel load(Path dir) throws IOException {
+                return DiagonalGaussian.load(dir);
+            }
+        }, new Kind("ppca", "probabilistic PCA (closed form, Tipping & Bishop 1999)", Map.of("components", "50")) {
+            @Override
+            public GenerativeModel train(ImageSet train, ImageSet test, TrainSettings s) {
+                return Ppca.fit(train, TrainSettings.intParam(s.resolvedParams(this), "components"), s.seed());
+            }
+
+            @Override
+            public GenerativeModel load(Path dir) throws IOException {
+                return Ppca.load(dir);
+            }
+        }, new Kind("gmm", "mixture of diagonal Gaussians fitted by EM", Map.of("components", "10", "iterations", "30")) {
+            @Override
+            public GenerativeModel train(ImageSet train, ImageSet test, TrainSettings s) {
+                Map<String, String> p = s.resolvedParams(this);
+                return GaussianMixture.fit(train, TrainSettings.intParam(p, "components"),
+                        TrainSettings.intParam(p, "iterations"), s.seed()).model();
+            }
+
+            @Override
+            public GenerativeModel load(Path dir) throws IOException {
+                return GaussianMixture.load(dir);
+            }
+        });
+    }
+
+    private abstract static class Kind implements ModelKind {
+        private final String name;
+        private final String description;
+        private final Map<String, String> params;
+
+        Kind(String name, String description, Map<String, String> params) {
+            this.name = name;
+            this.description = description;
+            this.params = params;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String description() {
+            return description;
+        }
+
+        @Override
+        public Map<String, String> defaultParams() {
+            return params;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package densitylab.model.registry;
+
+import densitylab.model.GenerativeModel;
+import densitylab.model.ModelFiles;
+import densitylab.model.ModelKind;
+import densitylab.model.PixelCategoricalKind;
+import densitylab.model.classic.ClassicKinds;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The registry of model kinds by name, and loading a saved model whatever its kind. */
+public final class ModelKinds {
+    private static final Map<String, ModelKind> KINDS = new LinkedHashMap<>();
+
+    static {
+        List<ModelKind> all = new ArrayList<>(ClassicKinds.all());
+        all.add(new PixelCategoricalKind());
+        for (ModelKind k : all) {
+            KINDS.put(k.name(), k);
+        }
+    }
+
+    private ModelKinds() {
+    }
+
+    /** Every registered kind, in listing order. */
+    public static List<ModelKind> all() {
+        return List.copyOf(KINDS.values());
+    }
+
+    /** The kind, or an error listing the known ones. */
+    public static ModelKind get(String name) {
+        ModelKind k = KINDS.get(name);
+        if (k == null) {
+            throw new IllegalArgumentException("unknown model '" + name + "'; known: " + String.join(", ", KINDS.keySet()));
+        }
+        return k;
+    }
+
+    /** Loads the model saved in dir (its model.json names the kind). */
+    public static GenerativeModel load(Path dir) throws IOException {
+        return get(ModelFiles.readMeta(dir).get("kind").asText()).load(dir);
+    }
+}
