@@ -1,42 +1,51 @@
 package densitylab.cli;
 
-import densitylab.data.DataResolver;
-import densitylab.data.ImageSet;
-import densitylab.data.ImageStats;
-import densitylab.report.ImageGrid;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code densitylab demo}: the main job in minutes on two cores. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Fetch FashionMNIST and MNIST, and write a preview of both (grids and statistics) to the run folder."})
+/** {@code densitylab demo}: the main job, in minutes on two cores. */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"The whole path in one command: fetch FashionMNIST and MNIST, train a model on FashionMNIST,",
+                "score FashionMNIST's test split against MNIST, noise, constant images and FashionMNIST with half",
+                "its variance (Nalisnick's experiment), print the metrics and write RUN/report.html.",
+                "Same as: densitylab train --model MODEL --data fashion-mnist --run RUN --force && \\",
+                "         densitylab evaluate --run RUN --in fashion-mnist --out mnist noise constant fashion-mnist+scale=0.5"})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "DIR", defaultValue = "runs/demo", description = "Run folder (default: ${DEFAULT-VALUE}).")
     Path run;
 
-    @Mixin
-    DataOptions data;
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "gmm", description = "Model to train (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Images per evaluated set (0 = all).")
+    int limit;
+
+    @Option(names = "--offline", description = "Never use the network.")
+    boolean offline;
 
     @Override
-    public Integer call() throws Exception {
-        DataResolver r = data.resolver();
-        for (String name : List.of("fashion-mnist", "mnist")) {
-            for (String split : List.of("train", "test")) {
-                ImageSet s = r.load(name + ":" + split, split);
-                ImageStats st = ImageStats.of(s);
-                System.out.printf("%-14s %-5s %6d x %s  mean %.2f  std %.2f  image variance %.1f%n",
-                        name, split, s.size(), s.shapeString(), st.mean()[0], st.std()[0], st.meanImageVariance());
-                if (split.equals("test")) {
-                    ImageGrid.writePng(s, 100, run.resolve(name + "-test.png"));
-                }
-            }
+    public Integer call() {
+        List<String> train = new ArrayList<>(List.of("train", "--model", model, "--data", "fashion-mnist", "--run", run.toString(), "--force"));
+        List<String> eval = new ArrayList<>(List.of("evaluate", "--run", run.toString(), "--in", "fashion-mnist",
+                "--out", "mnist", "noise", "constant", "fashion-mnist+scale=0.5", "--limit", Integer.toString(limit)));
+        if (offline) {
+            train.add("--offline");
+            eval.add("--offline");
         }
-        System.out.println("wrote " + run.resolve("fashion-mnist-test.png") + " and " + run.resolve("mnist-test.png"));
-        return 0;
+        int rc = Main.run(train.toArray(String[]::new));
+        if (rc != 0) {
+            return rc;
+        }
+        System.out.println();
+        rc = Main.run(eval.toArray(String[]::new));
+        if (rc == 0) {
+            System.out.println("open " + run.resolve("report.html").toAbsolutePath() + " in a browser");
+        }
+        return rc;
     }
 }

@@ -20,7 +20,8 @@ import java.io.UncheckedIOException;
         footer = {"", "Environment: DENSITYLAB_DATA (data cache folder), DENSITYLAB_SOURCES (extra folders holding",
                 "data files), DENSITYLAB_OFFLINE=1 (never use the network).",
                 "See '${ROOT-COMMAND-NAME} COMMAND --help' for each command."},
-        subcommands = {DataCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, DataCommand.class, TrainCommand.class, ScoreCommand.class, EvaluateCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {
     }
@@ -31,6 +32,9 @@ public final class Main {
 
     /** Runs the CLI and returns its exit code (0 ok, 1 failure, 2 usage error). */
     public static int run(String... args) {
+        if (args.length == 0) {
+            args = new String[] {"--help"};
+        }
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;

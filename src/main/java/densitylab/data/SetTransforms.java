@@ -160,20 +160,42 @@ public final class SetTransforms {
         });
     }
 
+    /** Converts channels (gray/RGB) and resizes so that the set has shape [c, h, w]; a set already so is returned as is. */
+    public static ImageSet conform(ImageSet set, int[] chw) {
+        ImageSet s = set;
+        if (s.channels() != chw[0]) {
+            s = chw[0] == 1 ? grayscale(s) : chw[0] == 3 ? toRgb(s) : fail(set, chw);
+        }
+        return resize(s, chw[1], chw[2]);
+    }
+
+    private static ImageSet fail(ImageSet set, int[] chw) {
+        throw new IllegalArgumentException("cannot convert " + set.channels() + " channels of " + set.name() + " to " + chw[0]);
+    }
+
     /**
-     * Nalisnick et al.'s variance experiment: x' = m + f (x - m) per channel, m the set's channel mean,
-     * rounded and clipped to 0..255. f &lt; 1 lowers the variance (and raises a flow's likelihood).
+     * Nalisnick et al.'s variance experiment: x' = m + f (x - m), m the set's mean image (per pixel and
+     * channel), rounded and clipped to 0..255. f &lt; 1 shrinks every image toward the mean image, lowering the
+     * data's variance while keeping its mean (which raises a deep model's likelihood).
      */
     public static ImageSet scaleVariance(ImageSet set, double factor) {
         if (!(factor >= 0) || Double.isInfinite(factor)) {
             throw new IllegalArgumentException("scale factor must be a finite number >= 0, got " + factor);
         }
-        double[] mean = ImageStats.of(set).mean();
-        int hw = set.height() * set.width();
+        double[] mean = new double[set.dims()];
+        byte[] img = new byte[set.dims()];
+        for (int i = 0; i < set.size(); i++) {
+            set.copyImage(i, img, 0);
+            for (int k = 0; k < img.length; k++) {
+                mean[k] += img[k] & 0xff;
+            }
+        }
+        for (int k = 0; k < mean.length; k++) {
+            mean[k] /= Math.max(1, set.size());
+        }
         return map(set, "scale=" + factor, set.channels(), set.height(), set.width(), (s, d, o) -> {
             for (int k = 0; k < s.length; k++) {
-                double m = mean[k / hw];
-                long v = Math.round(m + factor * ((s[k] & 0xff) - m));
+                long v = Math.round(mean[k] + factor * ((s[k] & 0xff) - mean[k]));
                 d[o + k] = (byte) Math.max(0, Math.min(255, v));
             }
         });

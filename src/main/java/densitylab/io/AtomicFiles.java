@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes files so that readers see either the old file or the complete new one, never a part:
@@ -52,6 +53,12 @@ public final class AtomicFiles {
 
     /** Fsyncs a finished temporary file and renames it onto target (atomically where the file system can). */
     public static void moveIntoPlace(Path tmp, Path target) throws IOException {
+        try {
+            // temp files are created owner-only; a finished file gets the usual rw-r--r--
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: keep its defaults
+        }
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
             ch.force(true);
         }

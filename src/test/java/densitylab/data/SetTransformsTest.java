@@ -43,8 +43,14 @@ class SetTransformsTest {
         assertThat(half.mean()[0]).isCloseTo(before.mean()[0], within(0.5));
         assertThat(half.std()[0]).isCloseTo(0.5 * before.std()[0], within(0.5));
         assertThat(SetTransforms.scaleVariance(big, 1.0).sameContent(big)).isTrue();
-        ImageStats zero = ImageStats.of(SetTransforms.scaleVariance(big, 0));
-        assertThat(zero.std()[0]).isZero();
+        ImageSet zero = SetTransforms.scaleVariance(big, 0);
+        // every image becomes the (rounded) mean image
+        assertThat(zero.image(0)).isEqualTo(zero.image(199));
+        double m = 0;
+        for (int i = 0; i < 200; i++) {
+            m += big.pixel(i, 0, 2, 5);
+        }
+        assertThat(zero.pixel(7, 0, 2, 5)).isEqualTo((int) Math.round(m / 200));
     }
 
     @Test

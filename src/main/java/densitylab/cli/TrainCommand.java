@@ -1,0 +1,176 @@
+package densitylab.cli;
+
+import densitylab.data.Catalog;
+import densitylab.data.DataResolver;
+import densitylab.data.ImageSet;
+import densitylab.eval.RunFolder;
+import densitylab.model.DensityModel;
+import densitylab.model.GenerativeModel;
+import densitylab.model.ModelKind;
+import densitylab.model.TrainSettings;
+import densitylab.model.Units;
+import densitylab.model.registry.ModelKinds;
+import densitylab.report.ImageGrid;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code densitylab train}: fit or train a model and save it in a run folder. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a model on a data set and save it, with its config, checkpoints and samples, in a run folder.",
+                "", "Models: gaussian, ppca, gmm (exact, closed form / EM, seconds) and pixel-categorical (trained by",
+                "Adam with the shared trainer). Writes RUN/config.json, RUN/model/, RUN/checkpoints/, RUN/samples.png."},
+        footer = {"", "Example: densitylab train --model gmm --data fashion-mnist --run runs/gmm --param components=20"})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "NAME", description = "Model kind: ${COMPLETION-CANDIDATES}.",
+            completionCandidates = ModelNames.class)
+    String model;
+
+    @Option(names = "--data", required = true, paramLabel = "SET", description = "Training set spec (a catalog name means its train split).")
+    String data;
+
+    @Option(names = "--run", required = true, paramLabel = "DIR", description = "Run folder to write.")
+    Path run;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "10", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--minutes", paramLabel = "M", defaultValue = "0", description = "Time budget in minutes; stops after the step that crosses it (0 = none).")
+    double minutes;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of shuffling, initialisation and noise (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "1e-3", description = "Peak learning rate of Adam (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--warmup", paramLabel = "STEPS", defaultValue = "0", description = "Linear learning-rate warm-up steps (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--clip", paramLabel = "NORM", defaultValue = "0", description = "Clip the global gradient norm to NORM (0 = off).")
+    double clip;
+
+    @Option(names = "--checkpoint-every", paramLabel = "SECONDS", defaultValue = "300", description = "Seconds between checkpoints; one is also written after every epoch (default: ${DEFAULT-VALUE}).")
+    int checkpointSeconds;
+
+    @Option(names = "--resume", description = "Continue from the last checkpoint in RUN/checkpoints.")
+    boolean resume;
+
+    @Option(names = "--force", description = "Overwrite a model already trained in RUN.")
+    boolean force;
+
+    @Option(names = "--param", paramLabel = "KEY=VALUE", description = "Model hyper-parameter (repeatable), e.g. components=20.")
+    Map<String, String> params = new LinkedHashMap<>();
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Train on the first N images only (0 = all).")
+    int limit;
+
+    @Mixin
+    DataOptions dataOptions;
+
+    /** Model names for --help. */
+    static final class ModelNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return ModelKinds.all().stream().map(ModelKind::name).iterator();
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ModelKind kind = ModelKinds.get(model);
+        RunFolder rf = new RunFolder(run);
+        if (rf.hasModel() && !resume && !force) {
+            throw new IllegalArgumentException("run folder " + run + " already holds a trained model; choose another --run, "
+                    + "continue with --resume, or overwrite with --force");
+        }
+        DataResolver r = dataOptions.resolver();
+        ImageSet train = r.load(data, "train");
+        if (limit > 0) {
+            train = train.limit(limit);
+        }
+        if (dataOptions.resize != null && !dataOptions.resize.equals(DataOptions.MODEL_SHAPE)) {
+            int[] s = densitylab.data.Synthetic.parseShape(dataOptions.resize);
+            train = densitylab.data.SetTransforms.resize(train, s[1], s[2]);
+        }
+        DataResolver.Spec spec = DataResolver.parse(data);
+        ImageSet test = null;
+        String testSpec = null;
+        if (!spec.isPath() && Catalog.contains(spec.base()) && spec.split() == null) {
+            testSpec = data.replaceFirst("^" + java.util.regex.Pattern.quote(spec.base()), spec.base() + ":test");
+            test = dataOptions.loadFor(r, testSpec, "test", train.shape(), 0);
+        }
+        TrainSettings settings = new TrainSettings(seed, epochs, minutes, batchSize, lr, warmup, clip, rf.checkpoints(),
+                checkpointSeconds, resume, params);
+        Map<String, String> resolved = settings.resolvedParams(kind);
+
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("model", kind.name());
+        config.put("params", new java.util.TreeMap<>(resolved));
+        config.put("seed", seed);
+        config.put("data", RunFolder.describe(data, train));
+        if (test != null) {
+            config.put("test_data", RunFolder.describe(testSpec, test));
+        }
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("epochs", epochs);
+        training.put("minutes", minutes);
+        training.put("batch_size", batchSize);
+        training.put("lr", lr);
+        training.put("warmup", warmup);
+        training.put("clip", clip);
+        config.put("training", training);
+        config.put("versions", RunFolder.versions());
+        config.put("status", "training");
+        Files.createDirectories(run);
+        if (!resume) {
+            deleteTree(rf.scores()); // scores of an earlier model would be stale
+        }
+        rf.writeConfig(config);
+
+        System.out.printf("training %s on %s (%d images of %s), seed %d%n", kind.name(), data, train.size(), train.shapeString(), seed);
+        long t0 = System.nanoTime();
+        GenerativeModel m = kind.train(train, test, settings);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        m.save(rf.modelDir());
+        ImageGrid.writePng(m.sample(100, seed), 100, rf.samples());
+
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("seconds", secs);
+        if (m instanceof DensityModel d) {
+            double trainBpd = Units.mean(d.bitsPerDim(train.limit(10000)));
+            result.put("train_bpd", trainBpd);
+            System.out.printf("train bits/dim %.4f%n", trainBpd);
+            if (test != null) {
+                double testBpd = Units.mean(d.bitsPerDim(test));
+                result.put("test_bpd", testBpd);
+                System.out.printf("test bits/dim  %.4f  (%s)%n", testBpd, testSpec);
+            }
+        }
+        config.put("result", result);
+        config.put("status", "trained");
+        rf.writeConfig(config);
+        System.out.printf("saved %s in %.1f s: %s%n", kind.name(), secs, run);
+        return 0;
+    }
+
+    static void deleteTree(Path p) throws java.io.IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var s = Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
+    }
+}

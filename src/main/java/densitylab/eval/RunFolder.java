@@ -1,0 +1,103 @@
+package densitylab.eval;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import densitylab.data.ImageSet;
+import densitylab.io.AtomicFiles;
+import densitylab.model.GenerativeModel;
+import densitylab.model.ModelFiles;
+import densitylab.model.registry.ModelKinds;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The files of one run: {@code config.json}, {@code model/}, {@code checkpoints/}, {@code scores/SET.csv},
+ * {@code results.json}, {@code report.html}, {@code samples.png}. Every file is written atomically.
+ */
+public record RunFolder(Path dir) {
+    public Path config() {
+        return dir.resolve("config.json");
+    }
+
+    public Path modelDir() {
+        return dir.resolve("model");
+    }
+
+    public Path checkpoints() {
+        return dir.resolve("checkpoints");
+    }
+
+    public Path scores() {
+        return dir.resolve("scores");
+    }
+
+    public Path results() {
+        return dir.resolve("results.json");
+    }
+
+    public Path report() {
+        return dir.resolve("report.html");
+    }
+
+    public Path samples() {
+        return dir.resolve("samples.png");
+    }
+
+    /** True when a trained model is saved here. */
+    public boolean hasModel() {
+        return Files.isRegularFile(modelDir().resolve("model.json"));
+    }
+
+    /** The saved model, or an error that says how to make one. */
+    public GenerativeModel loadModel() throws IOException {
+        if (!hasModel()) {
+            throw new NoSuchFileException(dir.toString(), null,
+                    "no trained model in this run folder; run 'densitylab train --model NAME --data SET --run " + dir + "' first");
+        }
+        return ModelKinds.load(modelDir());
+    }
+
+    /** config.json as a map (empty when absent). */
+    public Map<String, Object> readConfig() throws IOException {
+        if (!Files.isRegularFile(config())) {
+            return new LinkedHashMap<>();
+        }
+        return ModelFiles.JSON.readValue(config().toFile(), new TypeReference<LinkedHashMap<String, Object>>() { });
+    }
+
+    /** Writes config.json atomically. */
+    public void writeConfig(Map<String, Object> config) throws IOException {
+        AtomicFiles.write(config(), ModelFiles.JSON.writeValueAsBytes(config));
+    }
+
+    /** Writes any JSON value to a file in the run atomically. */
+    public void writeJson(Path file, Object value) throws IOException {
+        AtomicFiles.write(file, ModelFiles.JSON.writeValueAsBytes(value));
+    }
+
+    /** Versions of everything that shapes a result. */
+    public static Map<String, Object> versions() {
+        Map<String, Object> v = new LinkedHashMap<>();
+        String own = RunFolder.class.getPackage().getImplementationVersion();
+        v.put("densitylab", own == null ? "dev" : own);
+        v.put("djl", "0.32.0");
+        v.put("pytorch", "2.5.1");
+        v.put("java", System.getProperty("java.version"));
+        v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        return v;
+    }
+
+    /** What identifies a data set in provenance: its spec, size, shape and content checksum. */
+    public static Map<String, Object> describe(String spec, ImageSet set) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("spec", spec);
+        m.put("count", set.size());
+        m.put("shape", set.shape());
+        m.put("sha256", set.sha256());
+        return m;
+    }
+}

@@ -1,0 +1,46 @@
+package densitylab.score;
+
+import densitylab.data.ImageSet;
+import densitylab.model.DensityModel;
+import densitylab.model.Units;
+
+/**
+ * {@code typicality}: the single-input typicality test of Nalisnick et al. (2019b),
+ * |bpd(x) - E_train[bpd]|: inputs far from the typical set's likelihood, on either side, are anomalous.
+ */
+public final class TypicalityScore implements OodScore {
+    private final DensityModel model;
+    private double trainMean = Double.NaN;
+
+    public TypicalityScore(DensityModel model) {
+        this.model = model;
+    }
+
+    @Override
+    public String name() {
+        return "typicality";
+    }
+
+    @Override
+    public TypicalityScore fit(ImageSet train) {
+        trainMean = Units.mean(model.bitsPerDim(train));
+        return this;
+    }
+
+    /** The mean training bits/dim learned by fit. */
+    public double trainMean() {
+        return trainMean;
+    }
+
+    @Override
+    public double[] score(ImageSet images) {
+        if (Double.isNaN(trainMean)) {
+            throw new NotFittedException(name());
+        }
+        double[] b = model.bitsPerDim(images);
+        for (int i = 0; i < b.length; i++) {
+            b[i] = Math.abs(b[i] - trainMean);
+        }
+        return b;
+    }
+}

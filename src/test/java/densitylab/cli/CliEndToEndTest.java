@@ -1,0 +1,123 @@
+package densitylab.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The train -> evaluate path through the real CLI on real data (small limits keep it fast). */
+class CliEndToEndTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run cli(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void trainThenEvaluateWritesConfigScoresResultsAndReport() throws Exception {
+        Path run = tmp.resolve("g");
+        Run t = cli("train", "--model", "ppca", "--param", "components=5", "--data", "fashion-mnist", "--limit", "3000",
+                "--run", run.toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        JsonNode config = new ObjectMapper().readTree(run.resolve("config.json").toFile());
+        assertThat(config.get("model").asText()).isEqualTo("ppca");
+        assertThat(config.get("params").get("components").asText()).isEqualTo("5");
+        assertThat(config.get("data").get("sha256").asText()).hasSize(64);
+        assertThat(config.get("data").get("count").asInt()).isEqualTo(3000);
+        assertThat(config.get("versions").get("djl").asText()).isEqualTo("0.32.0");
+        assertThat(config.get("status").asText()).isEqualTo("trained");
+        assertThat(run.resolve("samples.png")).isRegularFile();
+
+        Run e = cli("evaluate", "--run", run.toString(), "--in", "fashion-mnist", "--out", "mnist", "noise", "constant",
+                "--limit", "400", "--bootstrap", "20");
+        assertThat(e.code()).as(e.err()).isZero();
+        assertThat(e.out()).contains("AUROC").contains("mnist");
+        JsonNode results = new ObjectMapper().readTree(run.resolve("results.json").toFile());
+        assertThat(results.get("in").asText()).isEqualTo("fashion-mnist");
+        assertThat(results.get("model").asText()).isEqualTo("ppca");
+        assertThat(results.get("bpd").get("fashion-mnist").asDouble()).isBetween(1.0, 9.0);
+        assertThat(results.get("bpd").get("mnist").asDouble()).isBetween(1.0, 20.0);
+        Set<String> pairs = new HashSet<>();
+        for (JsonNode r : results.get("results")) {
+            pairs.add(r.get("score").asText() + "/" + r.get("out").asText());
+            for (String k : new String[] {"auroc", "aupr_in", "aupr_out", "fpr95"}) {
+                assertThat(r.get(k).asDouble()).as(k).isBetween(0.0, 1.0);
+            }
+        }
+        assertThat(pairs).contains("likelihood/mnist", "likelihood/noise", "likelihood/constant");
+        // uniform noise is far less likely than clothing under any sensible density
+        for (JsonNode r : results.get("results")) {
+            if (r.get("score").asText().equals("likelihood") && r.get("out").asText().equals("noise")) {
+                assertThat(r.get("auroc").asDouble()).isGreaterThan(0.99);
+            }
+        }
+        assertThat(run.resolve("scores/mnist.csv")).isRegularFile();
+        assertThat(Files.readAllLines(run.resolve("scores/mnist.csv"))).hasSize(401);
+        assertThat(Files.readString(run.resolve("report.html"))).contains("<table id=\"metrics\"");
+
+        Run again = cli("train", "--model", "gaussian", "--data", "fashion-mnist", "--run", run.toString());
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("already holds a trained model").contains("--force");
+    }
+
+    @Test
+    void shapeMismatchNamesBothShapesUnlessResized() {
+        Path run = tmp.resolve("s");
+        assertThat(cli("train", "--model", "gaussian", "--data", "mnist", "--limit", "500", "--run", run.toString()).code()).isZero();
+        Run bad = cli("score", "--run", run.toString(), "--data", "noise@32x32x3", "--limit", "10");
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("3x32x32").contains("1x28x28").contains("--resize");
+        Run ok = cli("score", "--run", run.toString(), "--data", "noise@32x32x3", "--limit", "10", "--resize");
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains("10 images");
+    }
+
+    @Test
+    void unknownModelAndSetAreClearErrors() {
+        Run m = cli("train", "--model", "glowz", "--data", "mnist", "--run", tmp.resolve("x").toString());
+        assertThat(m.code()).isEqualTo(1);
+        assertThat(m.err()).contains("unknown model 'glowz'").contains("gaussian");
+        Run d = cli("data", "show", "mnistt");
+        assertThat(d.code()).isEqualTo(1);
+        assertThat(d.err()).contains("unknown data set 'mnistt'");
+    }
+
+    @Test
+    void dataShowJsonReportsTheTestSplits() throws Exception {
+        for (String name : new String[] {"fashion-mnist", "mnist"}) {
+            Run r = cli("data", "show", name, "--split", "test", "--json");
+            assertThat(r.code()).as(r.err()).isZero();
+            JsonNode j = new ObjectMapper().readTree(r.out());
+            assertThat(j.get("name").asText()).isEqualTo(name);
+            assertThat(j.get("count").asInt()).isEqualTo(10000);
+            assertThat(j.get("shape").toString()).isEqualTo("[1,28,28]");
+            assertThat(j.get("mean").get(0).asDouble()).isBetween(20.0, 100.0);
+        }
+    }
+}
