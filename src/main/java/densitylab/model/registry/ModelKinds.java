@@ -5,6 +5,7 @@ import densitylab.model.ModelFiles;
 import densitylab.model.ModelKind;
 import densitylab.model.PixelCategoricalKind;
 import densitylab.model.classic.ClassicKinds;
+import densitylab.model.flow.FlowKinds;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ public final class ModelKinds {
     static {
         List<ModelKind> all = new ArrayList<>(ClassicKinds.all());
         all.add(new PixelCategoricalKind());
+        all.addAll(FlowKinds.all());
         for (ModelKind k : all) {
             KINDS.put(k.name(), k);
         }

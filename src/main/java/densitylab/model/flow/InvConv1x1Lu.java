@@ -1,0 +1,88 @@
+package densitylab.model.flow;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.convolutional.Conv2d;
+
+import java.util.List;
+
+/**
+ * Invertible 1x1 convolution in the LU parameterisation (Kingma &amp; Dhariwal 2018):
+ * W = P (L + I) (U + diag(sign * exp(logS))) with P a fixed permutation, so log|det W| = sum logS
+ * and the layer's log|det| = H W sum logS (DJL has no slogdet). Starts as the permutation P.
+ */
+public final class InvConv1x1Lu implements Transform {
+    private final int c;
+    private final NDArray perm;     // (C, C) constant
+    private final NDArray lower;    // (C, C) trained, strictly lower part used
+    private final NDArray upper;    // (C, C) trained, strictly upper part used
+    private final NDArray logS;     // (C) trained
+    private final NDArray sign;     // (C) constant
+    private final NDArray lowerMask;
+    private final NDArray upperMask;
+    private final NDArray eye;
+
+    public InvConv1x1Lu(ParamFactory f, int channels) {
+        this.c = channels;
+        int[] p = f.permutation(channels);
+        float[] pm = new float[c * c];
+        float[] lm = new float[c * c];
+        float[] um = new float[c * c];
+        float[] id = new float[c * c];
+        float[] ones = new float[c];
+        for (int i = 0; i < c; i++) {
+            pm[i * c + p[i]] = 1;
+            id[i * c + i] = 1;
+            ones[i] = 1;
+            for (int j = 0; j < c; j++) {
+                if (j < i) {
+                    lm[i * c + j] = 1;
+                } else if (j > i) {
+                    um[i * c + j] = 1;
+                }
+            }
+        }
+        this.perm = f.constant(pm, c, c);
+        this.lowerMask = f.constant(lm, c, c);
+        this.upperMask = f.constant(um, c, c);
+        this.eye = f.constant(id, c, c);
+        this.sign = f.constant(ones, c);
+        this.lower = f.zeros(c, c);
+        this.upper = f.zeros(c, c);
+        this.logS = f.zeros(c);
+    }
+
+    /** The (C, C) weight matrix. */
+    NDArray weight() {
+        NDArray l = lower.mul(lowerMask).add(eye);
+        NDArray u = upper.mul(upperMask).add(eye.mul(sign.mul(logS.exp()).reshape(1, c)));
+        return perm.dot(l.dot(u));
+    }
+
+    @Override
+    public Result forward(NDArray x) {
+        NDArray w = weight().reshape(c, c, 1, 1);
+        NDArray y = Conv2d.conv2d(x, w).singletonOrThrow();
+        long hw = x.getShape().get(2) * x.getShape().get(3);
+        return new Result(y, logS.sum().mul((float) hw).broadcast(x.getShape().get(0)));
+    }
+
+    @Override
+    public NDArray inverse(NDArray y) {
+        NDArray w = weight().inverse().reshape(c, c, 1, 1);
+        return Conv2d.conv2d(y, w).singletonOrThrow();
+    }
+
+    @Override
+    public List<NDArray> parameters() {
+        return List.of(lower, upper, logS);
+    }
+
+    @Override
+    public int[] outputShape(int[] in) {
+        if (in[0] != c) {
+            throw new IllegalArgumentException("1x1 convolution for " + c + " channels got " + in[0]);
+        }
+        return in.clone();
+    }
+
+}
