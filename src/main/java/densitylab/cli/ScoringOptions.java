@@ -5,6 +5,7 @@ import densitylab.data.ImageSet;
 import densitylab.eval.RunFolder;
 import densitylab.model.GenerativeModel;
 import densitylab.score.OodScore;
+import densitylab.score.ScoreOptions;
 import densitylab.score.Scores;
 import picocli.CommandLine.Option;
 
@@ -20,7 +21,7 @@ final class ScoringOptions {
     Path run;
 
     @Option(names = "--score", paramLabel = "NAME", split = ",",
-            description = "Scores to compute (repeatable or comma-separated; default: all the model supports). Known: likelihood, typicality.")
+            description = "Scores to compute (repeatable or comma-separated; default: all the model supports). Known: likelihood, typicality, elbo, iwae, reconstruction, likelihood-regret.")
     List<String> scores = new ArrayList<>();
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Use only the first N images of each set (0 = all).")
@@ -29,6 +30,15 @@ final class ScoringOptions {
     @Option(names = "--fit-limit", paramLabel = "N", defaultValue = "10000",
             description = "Training images used to fit scores that need training statistics (default: ${DEFAULT-VALUE}).")
     int fitLimit;
+
+    @Option(names = "--iwae-samples", paramLabel = "K", defaultValue = "100", description = "Importance samples of the iwae score (default: ${DEFAULT-VALUE}).")
+    int iwaeSamples;
+
+    @Option(names = "--regret-steps", paramLabel = "N", defaultValue = "50", description = "Adam steps of likelihood-regret (default: ${DEFAULT-VALUE}).")
+    int regretSteps;
+
+    @Option(names = "--regret-lr", paramLabel = "LR", defaultValue = "1e-2", description = "Learning rate of likelihood-regret (default: ${DEFAULT-VALUE}).")
+    double regretLr;
 
     /** The run's scores, fitted on the run's training data where they need it. */
     List<OodScore> fittedScores(GenerativeModel model, DataResolver r, DataOptions data) throws IOException {
@@ -39,7 +49,7 @@ final class ScoringOptions {
         List<OodScore> out = new ArrayList<>();
         ImageSet train = null;
         for (String n : names) {
-            OodScore s = Scores.create(n, model);
+            OodScore s = Scores.create(n, model, new ScoreOptions(iwaeSamples, regretSteps, regretLr));
             if (n.equals("typicality")) {
                 if (train == null) {
                     train = trainingSet(model, r, data);

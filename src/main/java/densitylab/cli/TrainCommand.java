@@ -8,6 +8,8 @@ import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
 import densitylab.model.ModelKind;
 import densitylab.model.TrainSettings;
+import densitylab.model.TrainedModel;
+import densitylab.model.Trainer;
 import densitylab.model.Units;
 import densitylab.model.registry.ModelKinds;
 import densitylab.report.ImageGrid;
@@ -139,13 +141,22 @@ final class TrainCommand implements Callable<Integer> {
 
         System.out.printf("training %s on %s (%d images of %s), seed %d%n", kind.name(), data, train.size(), train.shapeString(), seed);
         long t0 = System.nanoTime();
-        GenerativeModel m = kind.train(train, test, settings);
+        TrainedModel trained = kind.train(train, test, settings);
+        GenerativeModel m = trained.model();
         double secs = (System.nanoTime() - t0) / 1e9;
         m.save(rf.modelDir());
         ImageGrid.writePng(m.sample(100, seed), 100, rf.samples());
 
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("seconds", secs);
+        if (trained.training() != null) {
+            Trainer.Result tr = trained.training();
+            result.put("steps", tr.steps());
+            result.put("images_per_second", tr.imagesPerSecond());
+            result.put("epoch_train_bpd", tr.trainBpd());
+            result.put("epoch_test_bpd", tr.testBpd());
+            result.put("stopped", tr.stoppedBecause());
+        }
         if (m instanceof DensityModel d) {
             double trainBpd = Units.mean(d.bitsPerDim(train.limit(10000)));
             result.put("train_bpd", trainBpd);

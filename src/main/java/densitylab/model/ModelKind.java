@@ -22,7 +22,7 @@ public interface ModelKind {
      *
      * @throws IllegalArgumentException for an unknown or malformed parameter, naming it
      */
-    GenerativeModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException;
+    TrainedModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException;
 
     /** Restores a model written by {@link GenerativeModel#save}. */
     GenerativeModel load(Path dir) throws IOException;

@@ -24,11 +24,10 @@ public final class PixelCategoricalKind implements ModelKind {
     }
 
     @Override
-    public GenerativeModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
+    public TrainedModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
         settings.resolvedParams(this);
         PixelCategorical m = new PixelCategorical(train.shape());
-        new Trainer(settings).train(m, train, test);
-        return m;
+        return new TrainedModel(m, new Trainer(settings).train(m, train, test));
     }
 
     @Override

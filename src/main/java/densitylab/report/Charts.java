@@ -47,14 +47,15 @@ public final class Charts {
 
     /**
      * Overlaid, semi-transparent density histograms (area 1 per set) of every set's scores on one axis, with shared
-     * bins over the pooled range of the finite scores; non-finite scores are dropped and counted in the legend, and
+     * bins over a window that holds every set but stays within a few spreads of the in-distribution scores (values
+     * beyond it land in the edge bins and are counted in the legend); non-finite scores are dropped and counted, and
      * all-equal scores, empty and tiny sets still give a readable chart.
      *
      * @throws IllegalArgumentException when sets has no entry for inSet
      */
     public static BufferedImage histogram(String score, String inSet, Map<String, double[]> sets) {
         List<String> names = ordered(inSet, sets);
-        Bins bins = Bins.over(sets.values());
+        Bins bins = Bins.over(sets.values(), sets.get(inSet));
         XYChart chart = newChart(score + ": score distributions", SCORE_AXIS, "density");
         double top = 0.0;
         for (int i = 0; i < names.size(); i++) {
@@ -62,7 +63,8 @@ public final class Charts {
             double[] values = sets.get(name);
             double[][] outline = bins.outline(values);
             XYSeries s = chart.addSeries("s" + i, outline[0], outline[1]);
-            s.setLabel(histogramLabel(name, name.equals(inSet), values));
+            long beyond = bins.outside(values);
+            s.setLabel(histogramLabel(name, name.equals(inSet), values) + (beyond > 0 ? " [" + beyond + " beyond the axis, in the edge bins]" : ""));
             s.setXYSeriesRenderStyle(XYSeriesRenderStyle.Area);
             Color c = colour(i);
             s.setFillColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), FILL_ALPHA));
@@ -74,6 +76,8 @@ public final class Charts {
             }
         }
         chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setXAxisDecimalPattern(decimalPattern(bins.hi() - bins.lo()));
+        chart.getStyler().setYAxisDecimalPattern("0.###");
         if (top == 0.0) {
             chart.getStyler().setYAxisMax(1.0); // nothing finite to draw: keep the axis well defined
         }
@@ -104,6 +108,12 @@ public final class Charts {
         }
         chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0);
         return BitmapEncoder.getBufferedImage(chart);
+    }
+
+    /** A tick format with about three significant digits for an axis spanning range. */
+    static String decimalPattern(double range) {
+        int decimals = (int) Math.max(0, Math.min(6, 2 - Math.floor(Math.log10(Math.max(range, 1e-12)))));
+        return decimals == 0 ? "0" : "0." + "#".repeat(decimals);
     }
 
     /** Number of NaN or infinite values. */
@@ -156,7 +166,7 @@ public final class Charts {
         chart.setYAxisTitle(yTitle);
         chart.getStyler()
                 .setLegendPosition(LegendPosition.OutsideS)
-                .setLegendLayout(LegendLayout.Horizontal)
+                .setLegendLayout(LegendLayout.Vertical)
                 .setChartBackgroundColor(Color.WHITE)
                 .setPlotBackgroundColor(Color.WHITE)
                 .setLegendBorderColor(Color.WHITE)
@@ -171,27 +181,65 @@ public final class Charts {
         private static final int MAX_BINS = 60;
 
         static Bins over(Iterable<double[]> sets) {
+            return over(sets, null);
+        }
+
+        /**
+         * Bins over the pooled range of the sets' 0.5%..99.5% quantiles; when inSet is given the window is also kept
+         * within 4 spreads of the in-distribution scores, so one far-away set (uniform noise at 500 bits/dim) does
+         * not squash the others into one bar. Values outside the window are counted in the edge bins.
+         */
+        static Bins over(Iterable<double[]> sets, double[] inSet) {
             double lo = Double.POSITIVE_INFINITY;
             double hi = Double.NEGATIVE_INFINITY;
             long n = 0;
             for (double[] values : sets) {
-                for (double v : values) {
-                    if (Double.isFinite(v)) {
-                        lo = Math.min(lo, v);
-                        hi = Math.max(hi, v);
-                        n++;
-                    }
+                double[] f = finiteSorted(values);
+                if (f.length > 0) {
+                    lo = Math.min(lo, quantile(f, 0.005));
+                    hi = Math.max(hi, quantile(f, 0.995));
+                    n += f.length;
                 }
             }
             if (n == 0) {
                 return new Bins(-0.5, 0.5, MIN_BINS);
             }
-            if (lo == hi) { // all equal: centre one visible bar on the value
+            double[] in = inSet == null ? new double[0] : finiteSorted(inSet);
+            if (in.length > 1) {
+                double a = quantile(in, 0.005);
+                double b = quantile(in, 0.995);
+                double spread = Math.max(b - a, 1e-9);
+                lo = Math.max(lo, a - 4 * spread);
+                hi = Math.min(hi, b + 4 * spread);
+            }
+            if (!(hi > lo)) { // all equal: centre one visible bar on the value
                 double pad = Math.max(0.5, Math.abs(lo) * 0.01);
-                return new Bins(lo - pad, hi + pad, MIN_BINS);
+                return new Bins(lo - pad, lo + pad, MIN_BINS);
             }
             int count = (int) Math.max(MIN_BINS, Math.min(MAX_BINS, Math.ceil(2 * Math.cbrt(n)))); // Rice rule
             return new Bins(lo, hi, count);
+        }
+
+        private static double[] finiteSorted(double[] values) {
+            return java.util.Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
+        }
+
+        private static double quantile(double[] sorted, double q) {
+            double pos = q * (sorted.length - 1);
+            int i = (int) Math.floor(pos);
+            int j = Math.min(sorted.length - 1, i + 1);
+            return sorted[i] + (pos - i) * (sorted[j] - sorted[i]);
+        }
+
+        /** Number of finite values outside [lo, hi] (drawn in the edge bins). */
+        long outside(double[] values) {
+            long k = 0;
+            for (double v : values) {
+                if (Double.isFinite(v) && (v < lo || v > hi)) {
+                    k++;
+                }
+            }
+            return k;
         }
 
         private double edge(int k) {

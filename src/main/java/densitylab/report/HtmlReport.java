@@ -40,7 +40,7 @@ public final class HtmlReport {
             .swatch{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;border:1px solid #999;vertical-align:middle}
             .legend,.caption{color:#555;font-size:90%}
             .charts{display:flex;flex-wrap:wrap;gap:16px}
-            img{max-width:100%}img.chart{border:1px solid #eee}
+            img{max-width:100%}img.chart{border:1px solid #eee;flex:1 1 480px;min-width:0;max-width:640px;height:auto}
             figure{display:inline-block;margin:8px 16px 8px 0}figure img{image-rendering:pixelated}
             figcaption{color:#444;font-size:90%;margin-top:4px}
             .note{background:#fff8e1;border-left:4px solid #f0b400;padding:6px 10px}

@@ -2,29 +2,49 @@ package densitylab.score;
 
 import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
+import densitylab.model.vae.ConvVae;
 
 import java.util.List;
 
 /** Builds scores by name for a model, with errors that say which models a score needs. */
 public final class Scores {
     /** Every score name this build knows. */
-    public static final List<String> NAMES = List.of("likelihood", "typicality");
+    public static final List<String> NAMES = List.of("likelihood", "typicality", "elbo", "iwae", "reconstruction", "likelihood-regret");
 
     private Scores() {
     }
 
     /** The scores a model supports by default. */
     public static List<String> defaultsFor(GenerativeModel model) {
+        if (model instanceof ConvVae) {
+            return List.of("elbo", "iwae", "reconstruction");
+        }
         return model instanceof DensityModel ? List.of("likelihood", "typicality") : List.of();
     }
 
-    /** The named score for this model (not yet fitted). */
+    /** The named score for this model (not yet fitted), with default options. */
     public static OodScore create(String name, GenerativeModel model) {
+        return create(name, model, ScoreOptions.defaults());
+    }
+
+    /** The named score for this model (not yet fitted). */
+    public static OodScore create(String name, GenerativeModel model, ScoreOptions o) {
         return switch (name) {
             case "likelihood" -> new LikelihoodScore(density(name, model));
             case "typicality" -> new TypicalityScore(density(name, model));
+            case "elbo" -> VaeScores.elbo(vae(name, model));
+            case "iwae" -> VaeScores.iwae(vae(name, model), o.iwaeSamples());
+            case "reconstruction" -> VaeScores.reconstruction(vae(name, model));
+            case "likelihood-regret" -> VaeScores.regret(vae(name, model), o.regretSteps(), o.regretLr());
             default -> throw new IllegalArgumentException("unknown score '" + name + "'; known: " + String.join(", ", NAMES));
         };
+    }
+
+    private static ConvVae vae(String score, GenerativeModel model) {
+        if (model instanceof ConvVae v) {
+            return v;
+        }
+        throw new IllegalArgumentException("score '" + score + "' needs a VAE (--model vae), and the run's model is '" + model.kind() + "'");
     }
 
     private static DensityModel density(String score, GenerativeModel model) {

@@ -4,6 +4,7 @@ import densitylab.data.ImageSet;
 import densitylab.model.GenerativeModel;
 import densitylab.model.ModelKind;
 import densitylab.model.TrainSettings;
+import densitylab.model.TrainedModel;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,9 +20,9 @@ public final class ClassicKinds {
     public static List<ModelKind> all() {
         return List.of(new Kind("gaussian", "independent Gaussian pixels (closed form)", Map.of()) {
             @Override
-            public GenerativeModel train(ImageSet train, ImageSet test, TrainSettings s) {
+            public TrainedModel train(ImageSet train, ImageSet test, TrainSettings s) {
                 s.resolvedParams(this);
-                return DiagonalGaussian.fit(train, s.seed());
+                return new TrainedModel(DiagonalGaussian.fit(train, s.seed()), null);
             }
 
             @Override
@@ -30,8 +31,8 @@ public final class ClassicKinds {
             }
         }, new Kind("ppca", "probabilistic PCA (closed form, Tipping & Bishop 1999)", Map.of("components", "50")) {
             @Override
-            public GenerativeModel train(ImageSet train, ImageSet test, TrainSettings s) {
-                return Ppca.fit(train, TrainSettings.intParam(s.resolvedParams(this), "components"), s.seed());
+            public TrainedModel train(ImageSet train, ImageSet test, TrainSettings s) {
+                return new TrainedModel(Ppca.fit(train, TrainSettings.intParam(s.resolvedParams(this), "components"), s.seed()), null);
             }
 
             @Override
@@ -40,10 +41,10 @@ public final class ClassicKinds {
             }
         }, new Kind("gmm", "mixture of diagonal Gaussians fitted by EM", Map.of("components", "10", "iterations", "30")) {
             @Override
-            public GenerativeModel train(ImageSet train, ImageSet test, TrainSettings s) {
+            public TrainedModel train(ImageSet train, ImageSet test, TrainSettings s) {
                 Map<String, String> p = s.resolvedParams(this);
-                return GaussianMixture.fit(train, TrainSettings.intParam(p, "components"),
-                        TrainSettings.intParam(p, "iterations"), s.seed()).model();
+                return new TrainedModel(GaussianMixture.fit(train, TrainSettings.intParam(p, "components"),
+                        TrainSettings.intParam(p, "iterations"), s.seed()).model(), null);
             }
 
             @Override

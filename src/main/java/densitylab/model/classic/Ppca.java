@@ -116,6 +116,35 @@ public final class Ppca implements DensityModel {
         }
     }
 
+    /** log N(y; mu, C) for one point y on the [0,1) scale (length D), C = W W^T + sigma^2 I: the analytic marginal. */
+    public double logDensity(float[] y) {
+        return logDensity(y, 0);
+    }
+
+    /** The loadings W (D x q, row-major) of the generative model y = W z + mu + noise, z ~ N(0, I). */
+    public double[] loadings() {
+        int d = mean.length;
+        int q = eigenvalues.length;
+        double[] w = new double[d * q];
+        for (int j = 0; j < q; j++) {
+            double s = Math.sqrt(eigenvalues[j] - sigma2);
+            for (int k = 0; k < d; k++) {
+                w[k * q + j] = s * components[j * d + k];
+            }
+        }
+        return w;
+    }
+
+    /** The isotropic noise variance sigma^2. */
+    public double noiseVariance() {
+        return sigma2;
+    }
+
+    /** Number of latent dimensions q. */
+    public int latentDims() {
+        return eigenvalues.length;
+    }
+
     /** log N(y; mu, C) for one dequantized image y (length D), C = W W^T + sigma^2 I. */
     double logDensity(float[] y, int offset) {
         int d = mean.length;
@@ -170,7 +199,8 @@ public final class Ppca implements DensityModel {
         return c;
     }
 
-    double[] mean() {
+    /** The mean mu (length D). */
+    public double[] mean() {
         return mean.clone();
     }
 

@@ -5,6 +5,7 @@ import densitylab.model.GenerativeModel;
 import densitylab.model.ModelFiles;
 import densitylab.model.ModelKind;
 import densitylab.model.TrainSettings;
+import densitylab.model.TrainedModel;
 import densitylab.model.Trainer;
 
 import java.io.IOException;
@@ -142,13 +143,12 @@ public final class FlowKinds {
         }
 
         @Override
-        public GenerativeModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
+        public TrainedModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
             Map<String, String> given = new LinkedHashMap<>(settings.params());
             settings.resolvedParams(this); // rejects unknown keys
             FlowModel m = build(name, train.shape(), given, settings.seed());
             org.slf4j.LoggerFactory.getLogger(FlowKinds.class).info("{}: {} parameters, {}", name, m.parameterCount(), m.params());
-            new Trainer(settings).train(m, train, test);
-            return m;
+            return new TrainedModel(m, new Trainer(settings).train(m, train, test));
         }
 
         @Override

@@ -6,6 +6,7 @@ import densitylab.model.ModelKind;
 import densitylab.model.PixelCategoricalKind;
 import densitylab.model.classic.ClassicKinds;
 import densitylab.model.flow.FlowKinds;
+import densitylab.model.vae.VaeKind;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ public final class ModelKinds {
         List<ModelKind> all = new ArrayList<>(ClassicKinds.all());
         all.add(new PixelCategoricalKind());
         all.addAll(FlowKinds.all());
+        all.add(new VaeKind());
         for (ModelKind k : all) {
             KINDS.put(k.name(), k);
         }

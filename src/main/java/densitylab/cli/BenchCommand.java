@@ -1,0 +1,90 @@
+package densitylab.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import densitylab.data.DataResolver;
+import densitylab.data.ImageSet;
+import densitylab.model.DensityModel;
+import densitylab.model.GenerativeModel;
+import densitylab.model.ModelKind;
+import densitylab.model.TrainSettings;
+import densitylab.model.TrainedModel;
+import densitylab.model.Units;
+import densitylab.model.registry.ModelKinds;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code densitylab bench}: training and scoring speed of a model, as one JSON line. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a model for a fixed time and score test images; print one JSON line with training and",
+                "scoring images/s and the bits/dim reached. bench/compare_glow.sh runs it alternately with the",
+                "PyTorch reference in bench/pytorch/glow.py on the same data, threads and batch size."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = "glow", paramLabel = "NAME", description = "Model kind (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--data", defaultValue = "fashion-mnist", paramLabel = "SET", description = "Catalog set (default: ${DEFAULT-VALUE}).")
+    String data;
+
+    @Option(names = "--seconds", defaultValue = "120", paramLabel = "S", description = "Training time (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--score-images", defaultValue = "2000", paramLabel = "N", description = "Test images to score (default: ${DEFAULT-VALUE}).")
+    int scoreImages;
+
+    @Option(names = "--batch-size", defaultValue = "64", paramLabel = "B", description = "Training batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "1e-3", paramLabel = "LR", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--param", paramLabel = "KEY=VALUE", description = "Model hyper-parameter (repeatable).")
+    Map<String, String> params = new LinkedHashMap<>();
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed.")
+    long seed;
+
+    @Mixin
+    DataOptions dataOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelKind kind = ModelKinds.get(model);
+        DataResolver r = dataOptions.resolver();
+        ImageSet train = r.load(data + ":train", "train");
+        ImageSet test = r.load(data + ":test", "test").limit(scoreImages);
+        TrainSettings s = new TrainSettings(seed, 1000, seconds / 60.0, batchSize, lr, 200, 50, null, 3600, false, params);
+        long t0 = System.nanoTime();
+        TrainedModel trained = kind.train(train, null, s);
+        GenerativeModel m = trained.model();
+        double trainSecs = (System.nanoTime() - t0) / 1e9;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("impl", "densitylab");
+        out.put("model", model);
+        out.put("params", params);
+        if (m instanceof densitylab.model.TrainableModel t) {
+            out.put("param_count", t.parameters().stream().mapToLong(p -> p.getShape().size()).sum());
+        }
+        out.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));
+        out.put("batch", batchSize);
+        out.put("train_seconds", trainSecs);
+        if (m instanceof DensityModel d) {
+            d.logProb(test.limit(256)); // warm-up
+            long t1 = System.nanoTime();
+            double bpd = Units.mean(d.bitsPerDim(test));
+            double scoreSecs = (System.nanoTime() - t1) / 1e9;
+            out.put("score_images_per_s", test.size() / scoreSecs);
+            out.put("test_bpd", bpd);
+        }
+        if (trained.training() != null) {
+            out.put("train_images_per_s", trained.training().imagesPerSecond());
+            out.put("steps", trained.training().steps());
+        }
+        System.out.println(new ObjectMapper().writeValueAsString(out));
+        return 0;
+    }
+}

@@ -1,0 +1,346 @@
+package densitylab.model.vae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import densitylab.data.ImageSet;
+import densitylab.model.Dequantize;
+import densitylab.model.ModelFiles;
+import densitylab.model.Scopes;
+import densitylab.model.Shapes;
+import densitylab.model.TrainableModel;
+import densitylab.model.flow.ParamFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A convolutional VAE (Kingma &amp; Welling 2014) in the DCGAN layout: two stride-2 4x4 convolutions and a
+ * linear layer to the Gaussian q(z|x); a linear layer and two upsample-and-convolve stages to a discrete
+ * pixel decoder p(x|z).
+ *
+ * <p>Objectives: {@code elbo} maximises the ELBO (reverse KL). {@code forward-kl} is the proposal of seed 003,
+ * trained as reweighted wake-sleep (Bornschein &amp; Bengio 2015) with K samples z_k ~ q(z|x) and self-normalised
+ * weights w_k ∝ p(x, z_k)/q(z_k|x): the decoder ascends sum_k w_k grad log p(x, z_k) (the IWAE gradient) and the
+ * encoder ascends sum_k w_k grad log q(z_k|x), a stochastic descent on KL(p(z|x) || q(z|x)). Its reported loss
+ * is the IWAE bound in bits/dim. {@link #logProb} is the IWAE estimate with {@link #evalSamples} samples.
+ */
+public final class ConvVae implements TrainableModel {
+    private static final Shape S2 = new Shape(2, 2);
+    private static final Shape P1 = new Shape(1, 1);
+    private static final Shape ONE = new Shape(1, 1);
+    private static final int SCORE_BATCH = 16;
+
+    private final int[] shape;
+    private final int latent;
+    private final PixelDecoder decoder;
+    private final String objective;
+    private final int trainSamples;
+    private int evalSamples;
+    private final Map<String, String> params;
+    private final NDManager manager;
+    private final List<NDArray> parameters = new ArrayList<>();
+    private final NDArray ew1, eb1, ew2, eb2, ewl, ebl, dwl, dbl, dw1, db1, dw2, db2;
+    private final int h4;
+    private final int w4;
+    private final int width;
+
+    ConvVae(int[] shape, Map<String, String> params, PixelDecoder decoder, int latent, int width, String objective,
+            int trainSamples, int evalSamples, long seed) {
+        if (shape[1] % 4 != 0 || shape[2] % 4 != 0) {
+            throw new IllegalArgumentException("the VAE needs height and width divisible by 4, got " + shape[1] + "x" + shape[2]
+                    + " (resize to 28x28 or 32x32)");
+        }
+        if (!objective.equals("elbo") && !objective.equals("forward-kl")) {
+            throw new IllegalArgumentException("unknown objective '" + objective + "'; known: elbo, forward-kl");
+        }
+        this.shape = shape.clone();
+        this.params = new LinkedHashMap<>(params);
+        this.decoder = decoder;
+        this.latent = latent;
+        this.width = width;
+        this.objective = objective;
+        this.trainSamples = trainSamples;
+        this.evalSamples = evalSamples;
+        this.manager = NDManager.newBaseManager();
+        ParamFactory f = new ParamFactory(manager, seed);
+        int c = shape[0];
+        h4 = shape[1] / 4;
+        w4 = shape[2] / 4;
+        int flat = 2 * width * h4 * w4;
+        ew1 = add(f.normal(Math.sqrt(2.0 / (c * 16)), width, c, 4, 4));
+        eb1 = add(f.zeros(width));
+        ew2 = add(f.normal(Math.sqrt(2.0 / (width * 16)), 2 * width, width, 4, 4));
+        eb2 = add(f.zeros(2 * width));
+        ewl = add(f.normal(Math.sqrt(1.0 / flat), 2 * latent, flat));
+        ebl = add(f.zeros(2 * latent));
+        dwl = add(f.normal(Math.sqrt(2.0 / latent), flat, latent));
+        dbl = add(f.zeros(flat));
+        dw1 = add(f.normal(Math.sqrt(2.0 / (2 * width * 9)), width, 2 * width, 3, 3));
+        db1 = add(f.zeros(width));
+        dw2 = add(f.normal(Math.sqrt(1.0 / (width * 9)), decoder.outputChannels(c), width, 3, 3));
+        db2 = add(f.zeros(decoder.outputChannels(c)));
+    }
+
+    private NDArray add(NDArray p) {
+        parameters.add(p);
+        return p;
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public List<NDArray> parameters() {
+        return parameters;
+    }
+
+    int latent() {
+        return latent;
+    }
+
+    PixelDecoder decoder() {
+        return decoder;
+    }
+
+    /** Importance samples used by {@link #logProb}. */
+    public int evalSamples() {
+        return evalSamples;
+    }
+
+    /** Sets the importance samples used by {@link #logProb} (K of the IWAE estimate). */
+    public ConvVae withEvalSamples(int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("importance samples must be >= 1, got " + k);
+        }
+        this.evalSamples = k;
+        return this;
+    }
+
+    /** q(z|x) as (mu, logvar), each (B, L), for raw pixels x (B, C, H, W). */
+    NDList encode(NDArray x) {
+        NDArray h = x.div(255f).sub(0.5f);
+        h = Activation.relu(Conv2d.conv2d(h, ew1, eb1, S2, P1).singletonOrThrow());
+        h = Activation.relu(Conv2d.conv2d(h, ew2, eb2, S2, P1).singletonOrThrow());
+        NDArray out = Linear.linear(h.reshape(h.getShape().get(0), -1), ewl, ebl).singletonOrThrow();
+        return out.split(2, 1);
+    }
+
+    /**
+     * Decoder outputs (B, outC, H, W) for latents z (B, L): a linear layer, then twice a 2x nearest-neighbour
+     * upsampling and a 3x3 convolution (DJL's PyTorch engine has no transposed convolution).
+     */
+    NDArray decode(NDArray z) {
+        NDArray h = Activation.relu(Linear.linear(z, dwl, dbl).singletonOrThrow()).reshape(z.getShape().get(0), 2L * width, h4, w4);
+        h = Activation.relu(Conv2d.conv2d(upsample(h), dw1, db1, ONE, P1).singletonOrThrow());
+        return Conv2d.conv2d(upsample(h), dw2, db2, ONE, P1).singletonOrThrow();
+    }
+
+    /** Nearest-neighbour 2x upsampling of (B, C, h, w). */
+    private static NDArray upsample(NDArray x) {
+        long[] s = x.getShape().getShape();
+        return x.reshape(s[0], s[1], s[2], 1, s[3], 1).broadcast(s[0], s[1], s[2], 2, s[3], 2).reshape(s[0], s[1], 2 * s[2], 2 * s[3]);
+    }
+
+    /** log N(z; 0, I) summed over the last axis. */
+    static NDArray logStdNormal(NDArray z) {
+        long l = z.getShape().get(z.getShape().dimension() - 1);
+        return z.square().sum(new int[] {-1}).mul(-0.5f).sub((float) (0.5 * l * Math.log(2 * Math.PI)));
+    }
+
+    /** log N(z; mu, exp(logvar)) summed over the last axis. */
+    static NDArray logNormal(NDArray z, NDArray mu, NDArray logvar) {
+        long l = z.getShape().get(z.getShape().dimension() - 1);
+        NDArray q = z.sub(mu).square().mul(logvar.neg().exp()).add(logvar);
+        return q.sum(new int[] {-1}).mul(-0.5f).sub((float) (0.5 * l * Math.log(2 * Math.PI)));
+    }
+
+    /** log-sum-exp over an axis, stable. */
+    static NDArray logSumExp(NDArray a, int axis) {
+        NDArray m = a.max(new int[] {axis}, true).stopGradient();
+        return a.sub(m).exp().sum(new int[] {axis}).log().add(m.squeeze(axis));
+    }
+
+    /** The pieces of K importance samples for x: log p(x|z), log p(z), log q(z|x), each (B, K). */
+    record Samples(NDArray logLik, NDArray logPrior, NDArray logQ, NDArray z) {
+        NDArray logWeights() {
+            return logLik.add(logPrior).sub(logQ);
+        }
+    }
+
+    /** K samples z = mu + sigma eps from q(z|x) with the given noise eps (B, K, L); z detached when detach is set. */
+    Samples samples(NDArray x, NDArray eps, boolean detach) {
+        long b = x.getShape().get(0);
+        long k = eps.getShape().get(1);
+        NDList q = encode(x);
+        NDArray mu = q.get(0).expandDims(1);
+        NDArray logvar = q.get(1).expandDims(1);
+        NDArray z = eps.mul(logvar.mul(0.5f).exp()).add(mu);
+        if (detach) {
+            z = z.stopGradient();
+        }
+        long[] s = x.getShape().getShape();
+        NDArray xs = x.expandDims(1).broadcast(b, k, s[1], s[2], s[3]).reshape(b * k, s[1], s[2], s[3]);
+        NDArray logLik = decoder.logLikelihood(decode(z.reshape(b * k, latent)), xs).reshape(b, k);
+        return new Samples(logLik, logStdNormal(z), logNormal(z, mu, logvar), z);
+    }
+
+    /** The ELBO per example in nats with one sample and the analytic KL, noise eps (B, 1, L). */
+    NDArray elbo(NDArray x, NDArray eps) {
+        NDList q = encode(x);
+        return elbo(x, q.get(0), q.get(1), eps);
+    }
+
+    /** The ELBO per example in nats for a given Gaussian posterior (mu, logvar), each (B, L), and noise eps (B, 1, L). */
+    NDArray elbo(NDArray x, NDArray mu, NDArray logvar, NDArray eps) {
+        long b = x.getShape().get(0);
+        NDArray z = eps.reshape(b, latent).mul(logvar.mul(0.5f).exp()).add(mu);
+        NDArray rec = decoder.logLikelihood(decode(z), x);
+        NDArray kl = mu.square().add(logvar.exp()).sub(1f).sub(logvar).sum(new int[] {1}).mul(0.5f);
+        return rec.sub(kl);
+    }
+
+    /** The IWAE estimate log (1/K) sum_k w_k per example, noise eps (B, K, L). */
+    NDArray iwae(NDArray x, NDArray eps) {
+        long k = eps.getShape().get(1);
+        return logSumExp(samples(x, eps, false).logWeights(), 1).sub((float) Math.log(k));
+    }
+
+    private long dims() {
+        return (long) shape[0] * shape[1] * shape[2];
+    }
+
+    @Override
+    public NDArray loss(NDArray batch) {
+        float toBpd = (float) (-1.0 / (dims() * Math.log(2)));
+        long b = batch.getShape().get(0);
+        if (objective.equals("elbo")) {
+            NDArray eps = batch.getManager().randomNormal(new Shape(b, 1, latent));
+            return elbo(batch, eps).mean().mul(toBpd);
+        }
+        NDArray eps = batch.getManager().randomNormal(new Shape(b, trainSamples, latent));
+        Samples s = samples(batch, eps, true);
+        NDArray logW = s.logWeights();
+        NDArray w = logW.stopGradient().softmax(1);
+        NDArray surrogate = w.mul(s.logLik().add(s.logPrior()).add(s.logQ())).sum(new int[] {1}).mean();
+        NDArray iwaeBound = logSumExp(logW, 1).sub((float) Math.log(trainSamples)).mean().stopGradient();
+        // value: the IWAE bound in bits/dim; gradient: the reweighted wake-sleep update
+        return iwaeBound.add(surrogate.sub(surrogate.stopGradient())).mul(toBpd);
+    }
+
+    /** Standard-normal noise (B, K, L) from a seeded generator, so that scores repeat. */
+    NDArray noise(NDManager m, int b, int k, long seed) {
+        Random r = new Random(seed);
+        float[] v = new float[b * k * latent];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return m.create(v, new Shape(b, k, latent));
+    }
+
+    /** Per-image values of fn over images in batches, inside scopes, with seeded noise (B, K, L). */
+    double[] perImage(ImageSet images, int k, java.util.function.BiFunction<NDArray, NDArray, NDArray> fn) {
+        Shapes.check(this, images);
+        double[] out = new double[images.size()];
+        int o = 0;
+        int batch = Math.max(1, Math.min(256, 4096 / Math.max(1, k)));
+        for (ImageSet part : images.batches(batch)) {
+            try (NDManager sub = Scopes.open(manager, parameters)) {
+                NDArray x = part.toNDArray(sub);
+                float[] v = fn.apply(x, noise(sub, part.size(), k, Dequantize.SCORING_SEED + o)).toFloatArray();
+                for (float f : v) {
+                    out[o++] = f;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The ELBO in nats per image (one seeded sample, analytic KL). */
+    public double[] elbo(ImageSet images) {
+        return perImage(images, 1, this::elbo);
+    }
+
+    /** The IWAE estimate of log p(x) in nats per image with k seeded samples. */
+    public double[] iwae(ImageSet images, int k) {
+        return perImage(images, k, this::iwae);
+    }
+
+    @Override
+    public double[] logProb(ImageSet images) {
+        return iwae(images, evalSamples);
+    }
+
+    /** Mean squared error per pixel (on the 0..1 scale) between x and the decoder's mode at z = E[q(z|x)]. */
+    public double[] reconstructionError(ImageSet images) {
+        return perImage(images, 1, (x, eps) -> {
+            NDArray rec = decoder.mode(decode(encode(x).get(0)));
+            return rec.sub(x).div(255f).square().reshape(x.getShape().get(0), -1).mean(new int[] {1});
+        });
+    }
+
+    @Override
+    public ImageSet sample(int n, long seed) {
+        int d = (int) dims();
+        byte[] px = new byte[n * d];
+        for (int from = 0; from < n; from += 256) {
+            int b = Math.min(256, n - from);
+            try (NDManager sub = Scopes.open(manager, parameters)) {
+                NDArray z = noise(sub, b, 1, seed + from).reshape(b, latent);
+                float[] v = decoder.mode(decode(z)).toFloatArray();
+                for (int i = 0; i < v.length; i++) {
+                    px[from * d + i] = (byte) Math.max(0, Math.min(255, Math.round(v[i])));
+                }
+            }
+        }
+        return ImageSet.of("vae samples", shape[0], shape[1], shape[2], px, null);
+    }
+
+    @Override
+    public String kind() {
+        return "vae";
+    }
+
+    @Override
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    @Override
+    public void save(Path dir) throws IOException {
+        Map<String, double[]> arrays = new LinkedHashMap<>();
+        for (int i = 0; i < parameters.size(); i++) {
+            float[] f = parameters.get(i).toFloatArray();
+            double[] v = new double[f.length];
+            for (int k = 0; k < f.length; k++) {
+                v[k] = f[k];
+            }
+            arrays.put("p" + i, v);
+        }
+        ModelFiles.writeArrays(dir, arrays);
+        ModelFiles.writeMeta(dir, kind(), shape, params);
+    }
+
+    void restore(Path dir) throws IOException {
+        Map<String, double[]> a = ModelFiles.readArrays(dir);
+        for (int i = 0; i < parameters.size(); i++) {
+            double[] v = ModelFiles.require(a, "p" + i, dir);
+            float[] f = new float[v.length];
+            for (int k = 0; k < v.length; k++) {
+                f[k] = (float) v[k];
+            }
+            parameters.get(i).set(f);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package densitylab.model.vae;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import densitylab.data.ImageSet;
+import densitylab.io.Progress;
+import densitylab.model.Dequantize;
+import densitylab.model.Scopes;
+import me.tongfei.progressbar.ProgressBar;
+
+import java.util.List;
+
+/**
+ * Likelihood regret (Xiao et al. 2020): how much the ELBO of one input grows when its posterior q(z|x) is
+ * optimised for that input alone, starting from the encoder's output. Here the per-input parameters
+ * (mu, log variance) are optimised by Adam for a fixed number of steps, a whole batch at once (the inputs'
+ * objectives are independent), with the same noise at every step; the regret is the best ELBO seen minus the
+ * encoder's, in bits/dim, so it is &gt;= 0 and exactly 0 after zero steps.
+ */
+public final class LikelihoodRegret {
+    private final ConvVae vae;
+    private final int steps;
+    private final double lr;
+
+    public LikelihoodRegret(ConvVae vae, int steps, double lr) {
+        if (steps < 0 || !(lr > 0)) {
+            throw new IllegalArgumentException("likelihood regret needs steps >= 0 and lr > 0, got " + steps + ", " + lr);
+        }
+        this.vae = vae;
+        this.steps = steps;
+        this.lr = lr;
+    }
+
+    /** The regret of every image in bits/dim. */
+    public double[] regret(ImageSet images) {
+        double[] out = new double[images.size()];
+        double toBpd = 1.0 / (images.dims() * Math.log(2));
+        int o = 0;
+        List<ImageSet> batches = images.batches(64);
+        try (ProgressBar pb = Progress.bar("likelihood regret", images.size())) {
+            for (ImageSet part : batches) {
+                try (NDManager sub = Scopes.open(vae.manager(), vae.parameters())) {
+                    NDArray x = part.toNDArray(sub);
+                    NDArray eps = vae.noise(sub, part.size(), 1, Dequantize.SCORING_SEED + o);
+                    NDList q = vae.encode(x);
+                    NDArray mu = q.get(0).stopGradient().duplicate();
+                    NDArray logvar = q.get(1).stopGradient().duplicate();
+                    float[] start = vae.elbo(x, mu, logvar, eps).toFloatArray();
+                    float[] best = start.clone();
+                    NDArray m1 = sub.zeros(mu.getShape());
+                    NDArray v1 = sub.zeros(mu.getShape());
+                    NDArray m2 = sub.zeros(mu.getShape());
+                    NDArray v2 = sub.zeros(mu.getShape());
+                    for (int t = 1; t <= steps; t++) {
+                        mu.setRequiresGradient(true);
+                        logvar.setRequiresGradient(true);
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            gc.backward(vae.elbo(x, mu, logvar, eps).sum().neg());
+                        }
+                        NDArray gMu = mu.getGradient();
+                        NDArray gLv = logvar.getGradient();
+                        mu = adam(mu.stopGradient(), gMu, m1, v1, t);
+                        logvar = adam(logvar.stopGradient(), gLv, m2, v2, t);
+                        for (NDArray p : vae.parameters()) {
+                            NDArray g = p.getGradient();
+                            g.subi(g); // the decoder is not trained here: drop what backward left on it
+                        }
+                        float[] e = vae.elbo(x, mu, logvar, eps).toFloatArray();
+                        for (int i = 0; i < e.length; i++) {
+                            best[i] = Math.max(best[i], e[i]);
+                        }
+                    }
+                    for (int i = 0; i < start.length; i++) {
+                        out[o++] = (best[i] - start[i]) * toBpd;
+                    }
+                }
+                pb.stepBy(part.size());
+            }
+        }
+        return out;
+    }
+
+    private NDArray adam(NDArray p, NDArray g, NDArray m, NDArray v, int t) {
+        m.muli(0.9f).addi(g.mul(0.1f));
+        v.muli(0.999f).addi(g.square().mul(0.001f));
+        NDArray mHat = m.div((float) (1 - Math.pow(0.9, t)));
+        NDArray vHat = v.div((float) (1 - Math.pow(0.999, t)));
+        return p.sub(mHat.div(vHat.sqrt().add(1e-8f)).mul((float) lr)); // descends -ELBO
+    }
+}

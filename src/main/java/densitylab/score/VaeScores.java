@@ -1,0 +1,47 @@
+package densitylab.score;
+
+import densitylab.data.ImageSet;
+import densitylab.model.Units;
+import densitylab.model.vae.ConvVae;
+import densitylab.model.vae.LikelihoodRegret;
+
+/** The VAE-side scores: elbo, iwae, reconstruction and likelihood-regret. */
+final class VaeScores {
+    private VaeScores() {
+    }
+
+    /** {@code elbo}: -ELBO in bits/dim. */
+    static OodScore elbo(ConvVae vae) {
+        return named("elbo", x -> Units.bitsPerDim(vae.elbo(x), x.dims()));
+    }
+
+    /** {@code iwae}: -log of the importance-weighted estimate with k samples, in bits/dim. */
+    static OodScore iwae(ConvVae vae, int k) {
+        return named("iwae", x -> Units.bitsPerDim(vae.iwae(x, k), x.dims()));
+    }
+
+    /** {@code reconstruction}: mean squared error per pixel between x and the decoder's mode at E[q(z|x)]. */
+    static OodScore reconstruction(ConvVae vae) {
+        return named("reconstruction", vae::reconstructionError);
+    }
+
+    /** {@code likelihood-regret} (Xiao et al. 2020) in bits/dim. */
+    static OodScore regret(ConvVae vae, int steps, double lr) {
+        LikelihoodRegret r = new LikelihoodRegret(vae, steps, lr);
+        return named("likelihood-regret", r::regret);
+    }
+
+    private static OodScore named(String name, java.util.function.Function<ImageSet, double[]> fn) {
+        return new OodScore() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public double[] score(ImageSet images) {
+                return fn.apply(images);
+            }
+        };
+    }
+}

@@ -1,0 +1,186 @@
+package densitylab.model.vae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import densitylab.data.ImageSet;
+import densitylab.model.TrainSettings;
+import densitylab.model.Trainer;
+import densitylab.model.Units;
+import densitylab.model.classic.Ppca;
+import densitylab.model.registry.ModelKinds;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class VaeTest {
+    @TempDir
+    Path tmp;
+
+    static ImageSet toy(int n, long seed) {
+        Random r = new Random(seed);
+        byte[] px = new byte[n * 64];
+        for (int i = 0; i < n; i++) {
+            int level = 40 + r.nextInt(3) * 70;
+            for (int k = 0; k < 64; k++) {
+                px[i * 64 + k] = (byte) Math.min(255, (k / 8 + k % 8 < 7 ? level : 255 - level) + r.nextInt(20));
+            }
+        }
+        return ImageSet.of("toy", 1, 8, 8, px, null);
+    }
+
+    @Test
+    void everyDecoderIsADistributionOverThe256Values() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Random r = new Random(1);
+            for (PixelDecoder dec : List.of(new Categorical256(), new DiscretizedLogistic(), new Bernoulli())) {
+                for (int trial = 0; trial < 3; trial++) {
+                    int oc = dec.outputChannels(1);
+                    float[] p = new float[oc];
+                    for (int i = 0; i < oc; i++) {
+                        p[i] = (float) (r.nextGaussian() * (dec instanceof DiscretizedLogistic && i == 1 ? 1.5 : 2));
+                    }
+                    NDArray params = m.create(p, new Shape(1, oc, 1, 1)).broadcast(256, oc, 1, 1);
+                    float[] xs = new float[256];
+                    for (int v = 0; v < 256; v++) {
+                        xs[v] = v;
+                    }
+                    float[] ll = dec.logLikelihood(params, m.create(xs, new Shape(256, 1, 1, 1))).toFloatArray();
+                    double total = 0;
+                    if (dec instanceof Bernoulli) {
+                        total = Math.exp(ll[0]) + Math.exp(ll[255]); // two outcomes: off (0..127) and on (128..255)
+                    } else {
+                        for (float l : ll) {
+                            total += Math.exp(l);
+                        }
+                    }
+                    assertThat(total).as(dec.name()).isCloseTo(1.0, within(1e-4));
+                }
+            }
+        }
+    }
+
+    private static ConvVae trainedToy(String objective) throws Exception {
+        ConvVae v = VaeKind.build(new int[] {1, 8, 8}, Map.of("latent", "4", "width", "8", "decoder", "logistic",
+                "objective", objective, "samples", "4"), 1);
+        new Trainer(new TrainSettings(1, 15, 0, 32, 3e-3, 0, 10, null, 3600, false, Map.of())).train(v, toy(256, 2), null);
+        return v;
+    }
+
+    @Test
+    void iwaeIsAtLeastTheElboAndGrowsWithK() throws Exception {
+        ConvVae v = trainedToy("elbo");
+        ImageSet x = toy(64, 3);
+        double elbo = Units.mean(v.elbo(x));
+        double k1 = Units.mean(v.iwae(x, 1));
+        double k10 = Units.mean(v.iwae(x, 10));
+        double k100 = Units.mean(v.iwae(x, 100));
+        assertThat(k100).isGreaterThanOrEqualTo(k10).isGreaterThan(elbo);
+        assertThat(k10).isGreaterThanOrEqualTo(k1);
+        assertThat(v.logProb(x)).isEqualTo(v.iwae(x, 100));
+    }
+
+    @Test
+    void bothObjectivesLowerBitsPerDim() throws Exception {
+        ImageSet x = toy(128, 4);
+        for (String objective : new String[] {"elbo", "forward-kl"}) {
+            ConvVae untrained = VaeKind.build(new int[] {1, 8, 8}, Map.of("latent", "4", "width", "8", "decoder", "logistic",
+                    "objective", objective), 1);
+            double before = Units.mean(Units.bitsPerDim(untrained.iwae(x, 10), 64));
+            double after = Units.mean(Units.bitsPerDim(trainedToy(objective).iwae(x, 10), 64));
+            assertThat(after).as(objective).isLessThan(before - 0.5);
+        }
+    }
+
+    @Test
+    void iwaeConvergesToTheAnalyticMarginalOfALinearGaussianModel() {
+        // PPCA is a linear-Gaussian latent-variable model: p(z) = N(0, I), p(y|z) = N(W z + mu, s2 I), log p(y) analytic.
+        Random r = new Random(5);
+        byte[] px = new byte[300 * 6];
+        for (int i = 0; i < 300; i++) {
+            double a = r.nextGaussian();
+            double b = r.nextGaussian();
+            for (int k = 0; k < 6; k++) {
+                px[i * 6 + k] = (byte) Math.max(0, Math.min(255, Math.round(128 + 40 * a * Math.sin(k) + 30 * b * Math.cos(2 * k) + 5 * r.nextGaussian())));
+            }
+        }
+        ImageSet data = ImageSet.of("lin", 1, 2, 3, px, null);
+        Ppca ppca = Ppca.fit(data, 2, 1);
+        int d = 6;
+        int q = ppca.latentDims();
+        double[] w = ppca.loadings();
+        double[] mu = ppca.mean();
+        double s2 = ppca.noiseVariance();
+        float[] y = {0.55f, 0.4f, 0.6f, 0.45f, 0.5f, 0.62f};
+        double exact = ppca.logDensity(y);
+        double prevErr = Double.POSITIVE_INFINITY;
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int k : new int[] {1, 30, 3000, 100000}) {
+                // proposal: a deliberately imperfect q(z) = N(0.1, 1.3^2 I); weights log p(y|z) + log p(z) - log q(z)
+                float[] zs = new float[k * q];
+                Random g = new Random(7);
+                for (int i = 0; i < zs.length; i++) {
+                    zs[i] = (float) (0.1 + 1.3 * g.nextGaussian());
+                }
+                NDArray z = m.create(zs, new Shape(1, k, q));
+                double[] lw = new double[k];
+                for (int i = 0; i < k; i++) {
+                    double ll = -0.5 * d * Math.log(2 * Math.PI * s2);
+                    for (int a = 0; a < d; a++) {
+                        double mean = mu[a];
+                        for (int j = 0; j < q; j++) {
+                            mean += w[a * q + j] * zs[i * q + j];
+                        }
+                        ll -= (y[a] - mean) * (y[a] - mean) / (2 * s2);
+                    }
+                    lw[i] = ll;
+                }
+                NDArray logLik = m.create(lw).reshape(1, k).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+                NDArray logPrior = ConvVae.logStdNormal(z);
+                NDArray logQ = ConvVae.logNormal(z, m.full(new Shape(1, 1, q), 0.1f), m.full(new Shape(1, 1, q), (float) Math.log(1.69)));
+                double est = ConvVae.logSumExp(logLik.add(logPrior).sub(logQ), 1).sub((float) Math.log(k)).getFloat();
+                double err = Math.abs(est - exact);
+                if (k >= 3000) {
+                    assertThat(err).as("K=%d", k).isLessThan(Math.max(0.05, prevErr));
+                }
+                prevErr = Math.min(prevErr, err);
+            }
+        }
+        assertThat(prevErr).isLessThan(0.05);
+    }
+
+    @Test
+    void likelihoodRegretIsNonNegativeAndZeroWithoutSteps() throws Exception {
+        ConvVae v = trainedToy("elbo");
+        ImageSet x = toy(20, 6);
+        double[] elboBefore = v.elbo(x);
+        for (double r : new LikelihoodRegret(v, 0, 1e-2).regret(x)) {
+            assertThat(r).isZero();
+        }
+        double[] regret = new LikelihoodRegret(v, 10, 5e-2).regret(x);
+        for (double r : regret) {
+            assertThat(r).isGreaterThanOrEqualTo(0.0);
+        }
+        assertThat(Units.mean(regret)).isGreaterThan(0);
+        // the model is left as it was: its ELBO is the same after scoring
+        assertThat(v.elbo(x)).isEqualTo(elboBefore);
+    }
+
+    @Test
+    void savedVaeReproducesScores() throws Exception {
+        ConvVae v = trainedToy("forward-kl");
+        v.save(tmp.resolve("v"));
+        ConvVae back = (ConvVae) ModelKinds.load(tmp.resolve("v"));
+        ImageSet x = toy(10, 8);
+        assertThat(back.iwae(x, 5)).isEqualTo(v.iwae(x, 5));
+        assertThat(back.reconstructionError(x)).isEqualTo(v.reconstructionError(x));
+        assertThat(back.sample(3, 1).sameContent(v.sample(3, 1))).isTrue();
+    }
+}
