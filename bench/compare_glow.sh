@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Glow speed: densitylab (Java/DJL) against the PyTorch reference bench/pytorch/glow.py, the same model,
+# data, batch size and thread count. Runs them alternately, twice each (Java, PyTorch, Java, PyTorch),
+# collects their JSON lines in bench/results/glow-compare-<date>.jsonl (stderr of each run in the .log
+# beside it) and prints a table with the medians and the Java/PyTorch ratios of images/s.
+#
+#   bench/compare_glow.sh [SECONDS]          training seconds per run (default 120)
+#
+# Environment:
+#   BENCH_SECONDS  training seconds (default 120; the first argument wins)
+#   THREADS        threads of both (default 2); BATCH (default 64); SCORE_IMAGES (default 2000)
+#   PRESET         glow preset, small or medium (default small); SEED (default 0)
+#   PYTHON         interpreter with torch (default: Debian's /usr/bin/python3 with python3-torch 1.13,
+#                  installed by `apt-get install python3-torch`)
+# Run it on an otherwise idle machine: both sides use THREADS cores.
+set -euo pipefail
+
+secs="${1:-${BENCH_SECONDS:-120}}"
+threads="${THREADS:-2}"
+batch="${BATCH:-64}"
+score_images="${SCORE_IMAGES:-2000}"
+preset="${PRESET:-small}"
+seed="${SEED:-0}"
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+cd "$root"
+
+py="${PYTHON:-/usr/bin/python3}"
+"$py" -c 'import torch' 2>/dev/null || {
+  echo "compare_glow: $py cannot import torch; install Debian's: apt-get install python3-torch (or set PYTHON)" >&2
+  exit 1
+}
+
+stamp="$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$here/results"
+out="$here/results/glow-compare-$stamp.jsonl"
+log="$here/results/glow-compare-$stamp.log"
+: >"$out"
+: >"$log"
+
+load="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)"
+if awk -v l="$load" 'BEGIN { exit !(l > 0.5) }'; then
+  echo "compare_glow: warning: load average $load; the machine is not idle, timings will be off" >&2
+fi
+
+# Build the Java side first (the launcher builds when sources changed), so no run includes a build.
+./densitylab --help >/dev/null 2>>"$log"
+
+run_java() {
+  DENSITYLAB_THREADS="$threads" ./densitylab bench --model glow --seconds "$secs" --score-images "$score_images" \
+    --batch-size "$batch" --seed "$seed" --param "preset=$preset"
+}
+run_pytorch() {
+  OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$py" "$here/pytorch/glow.py" --seconds "$secs" \
+    --score-images "$score_images" --batch-size "$batch" --threads "$threads" --preset "$preset" --seed "$seed"
+}
+
+echo "glow $preset: ${secs}s training + $score_images scored images per run, $threads threads, batch $batch" >&2
+echo "results: $out" >&2
+for round in 1 2; do
+  for impl in java pytorch; do
+    echo "== run $round: $impl" >&2
+    echo "== run $round: $impl ($(date -Is))" >>"$log"
+    if ! stdout="$("run_$impl" 2>>"$log")"; then
+      echo "compare_glow: the $impl run failed; see $log" >&2
+      exit 1
+    fi
+    line="$(printf '%s\n' "$stdout" | grep '^{' | tail -n 1 || true)"
+    if [ -z "$line" ]; then
+      echo "compare_glow: the $impl run printed no JSON line; see $log" >&2
+      printf '%s\n' "$stdout" >>"$log"
+      exit 1
+    fi
+    printf '%s\n' "$line" >>"$out"
+    printf '%s\n' "$line" >&2
+  done
+done
+
+/usr/bin/python3 - "$out" <<'EOF'
+import json, statistics, sys
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+by = {}
+for r in rows:
+    by.setdefault(r["impl"], []).append(r)
+
+
+def med(impl, key):
+    v = [r[key] for r in by.get(impl, []) if isinstance(r.get(key), (int, float)) and not isinstance(r.get(key), bool)]
+    return statistics.median(v) if v else None
+
+
+def count(impl):
+    for r in by.get(impl, []):
+        for k in ("param_count", "params"):
+            if isinstance(r.get(k), int):
+                return r[k]
+    return None
+
+
+def fmt(v, digits):
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+keys = [("train_images_per_s", "train img/s", 1), ("score_images_per_s", "score img/s", 1),
+        ("final_train_bpd", "final train bpd", 4), ("test_bpd", "test bpd", 4)]
+print()
+print(f"{'impl':<12}{'runs':>5}{'params':>10}" + "".join(f"{h:>18}" for _, h, _ in keys))
+for impl in ("densitylab", "pytorch"):
+    c = count(impl)
+    print(f"{impl:<12}{len(by.get(impl, [])):>5}{('-' if c is None else c):>10}"
+          + "".join(f"{fmt(med(impl, k), d):>18}" for k, _, d in keys))
+print("(medians of the runs)")
+for k, h, _ in keys[:2]:
+    j, p = med("densitylab", k), med("pytorch", k)
+    ratio = "-" if not j or not p else f"{j / p:.3f}"
+    print(f"Java/PyTorch {h}: {ratio}")
+j, p = med("densitylab", "train_images_per_s"), med("pytorch", "train_images_per_s_all")
+if j and p:  # the Java trainer counts every step; the PyTorch figure above leaves out its first 5
+    print(f"Java/PyTorch train img/s, PyTorch counting every step too: {j / p:.3f}")
+cj, cp = count("densitylab"), count("pytorch")
+if cj is not None and cp is not None and cj != cp:
+    print(f"warning: parameter counts differ: densitylab {cj}, pytorch {cp}")
+EOF
