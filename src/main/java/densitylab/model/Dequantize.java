@@ -28,6 +28,20 @@ public final class Dequantize {
         return out;
     }
 
+    /** The mean of each of the d columns of row-major n x d values. */
+    public static double[] columnMeans(float[] y, int n, int d) {
+        double[] mean = new double[d];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < d; k++) {
+                mean[k] += y[i * d + k];
+            }
+        }
+        for (int k = 0; k < d; k++) {
+            mean[k] /= n;
+        }
+        return mean;
+    }
+
     /** The 8-bit pixel whose bin holds y: floor(256 y) clipped to 0..255. */
     public static byte quantize(double y) {
         return (byte) Math.max(0, Math.min(255, (int) Math.floor(y * 256)));

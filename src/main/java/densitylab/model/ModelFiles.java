@@ -100,6 +100,40 @@ public final class ModelFiles {
         }
     }
 
+    /** Writes trainable parameters to dir/arrays.bin as arrays p0, p1, ... in their fixed order (atomic). */
+    public static void writeParameters(Path dir, java.util.List<ai.djl.ndarray.NDArray> params) throws IOException {
+        Map<String, double[]> arrays = new LinkedHashMap<>();
+        for (int i = 0; i < params.size(); i++) {
+            float[] f = params.get(i).toFloatArray();
+            double[] v = new double[f.length];
+            for (int k = 0; k < f.length; k++) {
+                v[k] = f[k];
+            }
+            arrays.put("p" + i, v);
+        }
+        writeArrays(dir, arrays);
+    }
+
+    /** Sets parameters from arrays written by {@link #writeParameters}, checking their number and sizes. */
+    public static void readParameters(Path dir, java.util.List<ai.djl.ndarray.NDArray> params) throws IOException {
+        Map<String, double[]> a = readArrays(dir);
+        if (a.size() != params.size()) {
+            throw new IOException(dir + ": holds " + a.size() + " parameter arrays, the model has " + params.size());
+        }
+        for (int i = 0; i < params.size(); i++) {
+            double[] v = require(a, "p" + i, dir);
+            if (v.length != params.get(i).getShape().size()) {
+                throw new IOException(dir + ": parameter " + i + " has " + v.length + " values, the model expects "
+                        + params.get(i).getShape());
+            }
+            float[] f = new float[v.length];
+            for (int k = 0; k < v.length; k++) {
+                f[k] = (float) v[k];
+            }
+            params.get(i).set(f);
+        }
+    }
+
     /** The named array, or an error naming the file. */
     public static double[] require(Map<String, double[]> arrays, String name, Path dir) throws IOException {
         double[] v = arrays.get(name);

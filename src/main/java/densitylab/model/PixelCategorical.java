@@ -107,24 +107,14 @@ public final class PixelCategorical implements TrainableModel {
 
     @Override
     public void save(Path dir) throws IOException {
-        float[] f = logits.toFloatArray();
-        double[] v = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            v[i] = f[i];
-        }
-        ModelFiles.writeArrays(dir, Map.of("logits", v));
+        ModelFiles.writeParameters(dir, parameters());
         ModelFiles.writeMeta(dir, kind(), shape, Map.of());
     }
 
     /** Restores a saved model. */
     public static PixelCategorical load(Path dir) throws IOException {
         PixelCategorical m = new PixelCategorical(ModelFiles.shape(ModelFiles.readMeta(dir)));
-        double[] v = ModelFiles.require(ModelFiles.readArrays(dir), "logits", dir);
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            f[i] = (float) v[i];
-        }
-        m.logits.set(f);
+        ModelFiles.readParameters(dir, m.parameters());
         return m;
     }
 }

@@ -3,6 +3,7 @@ package densitylab.model.classic;
 import densitylab.data.ImageSet;
 import densitylab.model.GenerativeModel;
 import densitylab.model.ModelKind;
+import densitylab.model.NamedKind;
 import densitylab.model.TrainSettings;
 import densitylab.model.TrainedModel;
 
@@ -54,25 +55,12 @@ public final class ClassicKinds {
         });
     }
 
-    private abstract static class Kind implements ModelKind {
-        private final String name;
-        private final String description;
+    private abstract static class Kind extends NamedKind {
         private final Map<String, String> params;
 
         Kind(String name, String description, Map<String, String> params) {
-            this.name = name;
-            this.description = description;
+            super(name, description);
             this.params = params;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String description() {
-            return description;
         }
 
         @Override

@@ -33,16 +33,8 @@ public final class DiagonalGaussian implements DensityModel {
         int d = train.dims();
         int n = train.size();
         float[] y = Dequantize.uniform(train, seed);
-        double[] mean = new double[d];
+        double[] mean = Dequantize.columnMeans(y, n, d);
         double[] var = new double[d];
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < d; k++) {
-                mean[k] += y[i * d + k];
-            }
-        }
-        for (int k = 0; k < d; k++) {
-            mean[k] /= n;
-        }
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < d; k++) {
                 double c = y[i * d + k] - mean[k];

@@ -99,15 +99,10 @@ public final class GaussianMixture implements DensityModel {
             });
         }
         double[] var = new double[d];
-        double[] mu = new double[d];
+        double[] mu = Dequantize.columnMeans(y, n, d);
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < d; j++) {
-                mu[j] += y[i * d + j];
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < d; j++) {
-                double z = y[i * d + j] - mu[j] / n;
+                double z = y[i * d + j] - mu[j];
                 var[j] += z * z;
             }
         }

@@ -52,15 +52,7 @@ public final class Ppca implements DensityModel {
             throw new IllegalArgumentException("ppca needs at least 2 images, got " + n);
         }
         float[] y = Dequantize.uniform(train, seed);
-        double[] mean = new double[d];
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < d; k++) {
-                mean[k] += y[i * d + k];
-            }
-        }
-        for (int k = 0; k < d; k++) {
-            mean[k] /= n;
-        }
+        double[] mean = Dequantize.columnMeans(y, n, d);
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < d; k++) {
                 y[i * d + k] -= (float) mean[k];

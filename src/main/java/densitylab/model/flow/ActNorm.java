@@ -1,5 +1,6 @@
 package densitylab.model.flow;
 
+import densitylab.model.ParamFactory;
 import ai.djl.ndarray.NDArray;
 
 import java.util.List;

@@ -1,9 +1,11 @@
 package densitylab.model.flow;
 
+import densitylab.model.ParamFactory;
 import densitylab.data.ImageSet;
 import densitylab.model.GenerativeModel;
 import densitylab.model.ModelFiles;
 import densitylab.model.ModelKind;
+import densitylab.model.NamedKind;
 import densitylab.model.TrainSettings;
 import densitylab.model.TrainedModel;
 import densitylab.model.Trainer;
@@ -116,29 +118,15 @@ public final class FlowKinds {
         return new MultiScaleFlow(shape, lv);
     }
 
-    private static final class Kind implements ModelKind {
-        private final String name;
-        private final String description;
-
+    private static final class Kind extends NamedKind {
         Kind(String name, String description) {
-            this.name = name;
-            this.description = description;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String description() {
-            return description;
+            super(name, description);
         }
 
         @Override
         public Map<String, String> defaultParams() {
-            Map<String, String> d = new LinkedHashMap<>(defaults(name));
-            d.putAll(preset(name, "small"));
+            Map<String, String> d = new LinkedHashMap<>(defaults(name()));
+            d.putAll(preset(name(), "small"));
             return d;
         }
 
@@ -146,8 +134,8 @@ public final class FlowKinds {
         public TrainedModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
             Map<String, String> given = new LinkedHashMap<>(settings.params());
             settings.resolvedParams(this); // rejects unknown keys
-            FlowModel m = build(name, train.shape(), given, settings.seed());
-            org.slf4j.LoggerFactory.getLogger(FlowKinds.class).info("{}: {} parameters, {}", name, m.parameterCount(), m.params());
+            FlowModel m = build(name(), train.shape(), given, settings.seed());
+            org.slf4j.LoggerFactory.getLogger(FlowKinds.class).info("{}: {} parameters, {}", name(), m.parameterCount(), m.params());
             return new TrainedModel(m, new Trainer(settings).train(m, train, test));
         }
 
@@ -155,7 +143,7 @@ public final class FlowKinds {
         public GenerativeModel load(Path dir) throws IOException {
             var meta = ModelFiles.readMeta(dir);
             Map<String, String> p = ModelFiles.params(meta);
-            FlowModel m = build(name, ModelFiles.shape(meta), p, Long.parseLong(p.get("seed")));
+            FlowModel m = build(name(), ModelFiles.shape(meta), p, Long.parseLong(p.get("seed")));
             m.restore(dir);
             return m;
         }

@@ -1,5 +1,6 @@
 package densitylab.model.flow;
 
+import densitylab.model.ParamFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -155,35 +156,12 @@ public final class FlowModel implements TrainableModel {
 
     @Override
     public void save(Path dir) throws IOException {
-        Map<String, double[]> arrays = new LinkedHashMap<>();
-        for (int i = 0; i < parameters.size(); i++) {
-            float[] f = parameters.get(i).toFloatArray();
-            double[] v = new double[f.length];
-            for (int k = 0; k < f.length; k++) {
-                v[k] = f[k];
-            }
-            arrays.put("p" + i, v);
-        }
-        ModelFiles.writeArrays(dir, arrays);
+        ModelFiles.writeParameters(dir, parameters);
         ModelFiles.writeMeta(dir, kind, shape, params);
     }
 
     /** Sets the parameters from a saved model's arrays. */
     void restore(Path dir) throws IOException {
-        Map<String, double[]> a = ModelFiles.readArrays(dir);
-        if (a.size() != parameters.size()) {
-            throw new IOException(dir + ": holds " + a.size() + " parameter arrays, the model has " + parameters.size());
-        }
-        for (int i = 0; i < parameters.size(); i++) {
-            double[] v = ModelFiles.require(a, "p" + i, dir);
-            if (v.length != parameters.get(i).getShape().size()) {
-                throw new IOException(dir + ": parameter " + i + " has " + v.length + " values, expected " + parameters.get(i).getShape());
-            }
-            float[] f = new float[v.length];
-            for (int k = 0; k < v.length; k++) {
-                f[k] = (float) v[k];
-            }
-            parameters.get(i).set(f);
-        }
+        ModelFiles.readParameters(dir, parameters);
     }
 }

@@ -13,7 +13,7 @@ import densitylab.model.ModelFiles;
 import densitylab.model.Scopes;
 import densitylab.model.Shapes;
 import densitylab.model.TrainableModel;
-import densitylab.model.flow.ParamFactory;
+import densitylab.model.ParamFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -319,28 +319,11 @@ public final class ConvVae implements TrainableModel {
 
     @Override
     public void save(Path dir) throws IOException {
-        Map<String, double[]> arrays = new LinkedHashMap<>();
-        for (int i = 0; i < parameters.size(); i++) {
-            float[] f = parameters.get(i).toFloatArray();
-            double[] v = new double[f.length];
-            for (int k = 0; k < f.length; k++) {
-                v[k] = f[k];
-            }
-            arrays.put("p" + i, v);
-        }
-        ModelFiles.writeArrays(dir, arrays);
+        ModelFiles.writeParameters(dir, parameters);
         ModelFiles.writeMeta(dir, kind(), shape, params);
     }
 
     void restore(Path dir) throws IOException {
-        Map<String, double[]> a = ModelFiles.readArrays(dir);
-        for (int i = 0; i < parameters.size(); i++) {
-            double[] v = ModelFiles.require(a, "p" + i, dir);
-            float[] f = new float[v.length];
-            for (int k = 0; k < v.length; k++) {
-                f[k] = (float) v[k];
-            }
-            parameters.get(i).set(f);
-        }
+        ModelFiles.readParameters(dir, parameters);
     }
 }

@@ -1,4 +1,4 @@
-package densitylab.model.flow;
+package densitylab.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
