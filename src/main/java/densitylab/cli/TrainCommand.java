@@ -135,7 +135,7 @@ final class TrainCommand implements Callable<Integer> {
         config.put("status", "training");
         Files.createDirectories(run);
         if (!resume) {
-            deleteTree(rf.scores()); // scores of an earlier model would be stale
+            densitylab.io.Trees.delete(rf.scores()); // scores of an earlier model would be stale
         }
         rf.writeConfig(config);
 
@@ -172,16 +172,5 @@ final class TrainCommand implements Callable<Integer> {
         rf.writeConfig(config);
         System.out.printf("saved %s in %.1f s: %s%n", kind.name(), secs, run);
         return 0;
-    }
-
-    static void deleteTree(Path p) throws java.io.IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(x);
-            }
-        }
     }
 }

@@ -2,6 +2,7 @@ package densitylab.data;
 
 import densitylab.io.AtomicFiles;
 import densitylab.io.Progress;
+import densitylab.io.Trees;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -398,11 +399,8 @@ public final class Fetcher {
     }
 
     private static void deleteTree(Path root) {
-        if (root == null || !Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            s.sorted(Comparator.reverseOrder()).forEach(Fetcher::deleteQuietly);
+        try {
+            Trees.delete(root);
         } catch (IOException e) {
             LOG.warn("could not delete {}: {}", root, e.toString());
         }

@@ -180,10 +180,6 @@ public final class Charts {
         private static final int MIN_BINS = 5;
         private static final int MAX_BINS = 60;
 
-        static Bins over(Iterable<double[]> sets) {
-            return over(sets, null);
-        }
-
         /**
          * Bins over the pooled range of the sets' 0.5%..99.5% quantiles; when inSet is given the window is also kept
          * within 4 spreads of the in-distribution scores, so one far-away set (uniform noise at 500 bits/dim) does
