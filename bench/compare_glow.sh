@@ -10,6 +10,8 @@
 #   BENCH_SECONDS  training seconds (default 120; the first argument wins)
 #   THREADS        threads of both (default 2); BATCH (default 64); SCORE_IMAGES (default 2000)
 #   PRESET         glow preset, small or medium (default small); SEED (default 0)
+#   MALLOC         reuse (default): both sides run with the launcher's glibc settings (one arena, no mmap, no
+#                  trimming; see ./densitylab); default: both keep glibc's defaults
 #   PYTHON         interpreter with torch (default: Debian's /usr/bin/python3 with python3-torch 1.13,
 #                  installed by `apt-get install python3-torch`)
 # Run it on an otherwise idle machine: both sides use THREADS cores.
@@ -21,6 +23,12 @@ batch="${BATCH:-64}"
 score_images="${SCORE_IMAGES:-2000}"
 preset="${PRESET:-small}"
 seed="${SEED:-0}"
+malloc="${MALLOC:-reuse}"
+if [ "$malloc" = reuse ]; then
+  export MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736
+else
+  export DENSITYLAB_MALLOC=default
+fi
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -56,7 +64,7 @@ run_pytorch() {
     --score-images "$score_images" --batch-size "$batch" --threads "$threads" --preset "$preset" --seed "$seed"
 }
 
-echo "glow $preset: ${secs}s training + $score_images scored images per run, $threads threads, batch $batch" >&2
+echo "glow $preset: ${secs}s training + $score_images scored images per run, $threads threads, batch $batch, malloc $malloc" >&2
 echo "results: $out" >&2
 for round in 1 2; do
   for impl in java pytorch; do

@@ -76,6 +76,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Train on the first N images only (0 = all).")
     int limit;
 
+    @Option(names = "--eval-limit", paramLabel = "N", defaultValue = "2000",
+            description = "Images of each set (train, test) whose bits/dim are reported after training (0 = all; default: ${DEFAULT-VALUE}).")
+    int evalLimit;
+
     @Mixin
     DataOptions dataOptions;
 
@@ -158,13 +162,17 @@ final class TrainCommand implements Callable<Integer> {
             result.put("stopped", tr.stoppedBecause());
         }
         if (m instanceof DensityModel d) {
-            double trainBpd = Units.mean(d.bitsPerDim(train.limit(10000)));
+            ImageSet trainPart = evalLimit > 0 ? train.limit(evalLimit) : train;
+            double trainBpd = Units.mean(d.bitsPerDim(trainPart));
             result.put("train_bpd", trainBpd);
-            System.out.printf("train bits/dim %.4f%n", trainBpd);
+            result.put("train_bpd_images", trainPart.size());
+            System.out.printf("train bits/dim %.4f  (first %d images)%n", trainBpd, trainPart.size());
             if (test != null) {
-                double testBpd = Units.mean(d.bitsPerDim(test));
+                ImageSet testPart = evalLimit > 0 ? test.limit(evalLimit) : test;
+                double testBpd = Units.mean(d.bitsPerDim(testPart));
                 result.put("test_bpd", testBpd);
-                System.out.printf("test bits/dim  %.4f  (%s)%n", testBpd, testSpec);
+                result.put("test_bpd_images", testPart.size());
+                System.out.printf("test bits/dim  %.4f  (%s, first %d images)%n", testBpd, testSpec, testPart.size());
             }
         }
         config.put("result", result);

@@ -8,12 +8,15 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import densitylab.data.ImageSet;
+import densitylab.io.Progress;
 import densitylab.model.Dequantize;
 import densitylab.model.ModelFiles;
 import densitylab.model.Scopes;
 import densitylab.model.Shapes;
 import densitylab.model.TrainableModel;
 import densitylab.model.ParamFactory;
+
+import me.tongfei.progressbar.ProgressBar;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,8 +28,8 @@ import java.util.Random;
 
 /**
  * A convolutional VAE (Kingma &amp; Welling 2014) in the DCGAN layout: two stride-2 4x4 convolutions and a
- * linear layer to the Gaussian q(z|x); a linear layer and two upsample-and-convolve stages to a discrete
- * pixel decoder p(x|z).
+ * linear layer to the Gaussian q(z|x); a linear layer, two upsample-and-convolve stages and a 1x1 head to a
+ * discrete pixel decoder p(x|z).
  *
  * <p>Objectives: {@code elbo} maximises the ELBO (reverse KL). {@code forward-kl} is the proposal of seed 003,
  * trained as reweighted wake-sleep (Bornschein &amp; Bengio 2015) with K samples z_k ~ q(z|x) and self-normalised
@@ -49,7 +52,7 @@ public final class ConvVae implements TrainableModel {
     private final Map<String, String> params;
     private final NDManager manager;
     private final List<NDArray> parameters = new ArrayList<>();
-    private final NDArray ew1, eb1, ew2, eb2, ewl, ebl, dwl, dbl, dw1, db1, dw2, db2;
+    private final NDArray ew1, eb1, ew2, eb2, ewl, ebl, dwl, dbl, dw1, db1, dw2, db2, dw3, db3;
     private final int h4;
     private final int w4;
     private final int width;
@@ -87,8 +90,10 @@ public final class ConvVae implements TrainableModel {
         dbl = add(f.zeros(flat));
         dw1 = add(f.normal(Math.sqrt(2.0 / (2 * width * 9)), width, 2 * width, 3, 3));
         db1 = add(f.zeros(width));
-        dw2 = add(f.normal(Math.sqrt(1.0 / (width * 9)), decoder.outputChannels(c), width, 3, 3));
-        db2 = add(f.zeros(decoder.outputChannels(c)));
+        dw2 = add(f.normal(Math.sqrt(2.0 / (width * 9)), width, width, 3, 3));
+        db2 = add(f.zeros(width));
+        dw3 = add(f.normal(Math.sqrt(1.0 / width), decoder.outputChannels(c), width, 1, 1));
+        db3 = add(f.zeros(decoder.outputChannels(c)));
     }
 
     private NDArray add(NDArray p) {
@@ -139,12 +144,15 @@ public final class ConvVae implements TrainableModel {
 
     /**
      * Decoder outputs (B, outC, H, W) for latents z (B, L): a linear layer, then twice a 2x nearest-neighbour
-     * upsampling and a 3x3 convolution (DJL's PyTorch engine has no transposed convolution).
+     * upsampling and a 3x3 convolution (DJL's PyTorch engine has no transposed convolution), then a 1x1
+     * convolution to the pixel distribution's parameters. The head is 1x1 because a 3x3 convolution to 256
+     * categorical logits per pixel would cost about nine times the rest of the network.
      */
     NDArray decode(NDArray z) {
         NDArray h = Activation.relu(Linear.linear(z, dwl, dbl).singletonOrThrow()).reshape(z.getShape().get(0), 2L * width, h4, w4);
         h = Activation.relu(Conv2d.conv2d(upsample(h), dw1, db1, ONE, P1).singletonOrThrow());
-        return Conv2d.conv2d(upsample(h), dw2, db2, ONE, P1).singletonOrThrow();
+        h = Activation.relu(Conv2d.conv2d(upsample(h), dw2, db2, ONE, P1).singletonOrThrow());
+        return Conv2d.conv2d(h, dw3, db3).singletonOrThrow();
     }
 
     /** Nearest-neighbour 2x upsampling of (B, C, h, w). */
@@ -254,14 +262,17 @@ public final class ConvVae implements TrainableModel {
         Shapes.check(this, images);
         double[] out = new double[images.size()];
         int o = 0;
-        int batch = Math.max(1, Math.min(256, 4096 / Math.max(1, k)));
-        for (ImageSet part : images.batches(batch)) {
-            try (NDManager sub = Scopes.open(manager, parameters)) {
-                NDArray x = part.toNDArray(sub);
-                float[] v = fn.apply(x, noise(sub, part.size(), k, Dequantize.SCORING_SEED + o)).toFloatArray();
-                for (float f : v) {
-                    out[o++] = f;
+        int batch = Math.max(1, Math.min(256, 512 / Math.max(1, k))); // at most ~512 decodes at once: 256 logits a pixel are big
+        try (ProgressBar pb = Progress.bar(k > 1 ? "vae, " + k + " samples" : "vae", images.size())) {
+            for (ImageSet part : images.batches(batch)) {
+                try (NDManager sub = Scopes.open(manager, parameters)) {
+                    NDArray x = part.toNDArray(sub);
+                    float[] v = fn.apply(x, noise(sub, part.size(), k, Dequantize.SCORING_SEED + o)).toFloatArray();
+                    for (float f : v) {
+                        out[o++] = f;
+                    }
                 }
+                pb.stepBy(part.size());
             }
         }
         return out;
