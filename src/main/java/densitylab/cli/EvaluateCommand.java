@@ -74,6 +74,7 @@ final class EvaluateCommand implements Callable<Integer> {
         results.put("in", in);
         results.put("model", model.kind());
         results.put("bpd", outcome.bitsPerDim());
+        results.put("score_means", outcome.means());
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Experiment.Row row : outcome.rows()) {
             Map<String, Object> m = new LinkedHashMap<>();

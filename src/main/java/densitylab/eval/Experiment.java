@@ -40,6 +40,16 @@ public final class Experiment {
      * @param scores     score name -> set name -> per-image scores (the in set included)
      */
     public record Outcome(Map<String, Double> bitsPerDim, List<Row> rows, Map<String, Map<String, double[]>> scores) {
+        /** Score name -> (set name -> mean score), in the order of {@link #scores}. */
+        public Map<String, Map<String, Double>> means() {
+            Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+            scores.forEach((score, sets) -> {
+                Map<String, Double> m = new LinkedHashMap<>();
+                sets.forEach((set, v) -> m.put(set, Units.mean(v)));
+                out.put(score, m);
+            });
+            return out;
+        }
     }
 
     /** @param scoresDir where per-set score files are cached (null = no cache) */

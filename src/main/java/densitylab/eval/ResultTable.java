@@ -8,13 +8,25 @@ public final class ResultTable {
     private ResultTable() {
     }
 
-    /** The bits/dim per set (if any) and one line per (score, OOD set) with the four metrics. */
+    /** The bits/dim per set (if any), each score's mean per set, and one line per (score, OOD set) with the four metrics. */
     public static String format(Experiment.Outcome o) {
         StringBuilder b = new StringBuilder();
         if (!o.bitsPerDim().isEmpty()) {
             b.append(String.format("%-32s %10s%n", "set", "bits/dim"));
             for (Map.Entry<String, Double> e : o.bitsPerDim().entrySet()) {
                 b.append(String.format("%-32s %10.4f%n", e.getKey(), e.getValue()));
+            }
+            b.append('\n');
+        }
+        Map<String, Map<String, Double>> means = o.means();
+        if (!means.isEmpty()) {
+            b.append(String.format("%-32s", "mean score"));
+            means.keySet().forEach(k -> b.append(String.format(" %18s", k)));
+            b.append('\n');
+            for (String set : means.values().iterator().next().keySet()) {
+                b.append(String.format("%-32s", set));
+                means.values().forEach(m -> b.append(String.format(" %18.4f", m.getOrDefault(set, Double.NaN))));
+                b.append('\n');
             }
             b.append('\n');
         }

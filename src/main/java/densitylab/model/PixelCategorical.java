@@ -58,12 +58,17 @@ public final class PixelCategorical implements TrainableModel {
     }
 
     @Override
+    public List<NDArray> scopeArrays() {
+        return List.of(logits, offsets);
+    }
+
+    @Override
     public double[] logProb(ImageSet images) {
         Shapes.check(this, images);
         double[] out = new double[images.size()];
         int o = 0;
         for (ImageSet batch : images.batches(BATCH)) {
-            try (NDManager sub = Scopes.open(manager, List.of(logits, offsets))) {
+            try (NDManager sub = Scopes.open(manager, scopeArrays())) {
                 float[] lp = logProbNd(batch.toNDArray(sub)).toFloatArray();
                 for (float v : lp) {
                     out[o++] = v;

@@ -17,6 +17,16 @@ public interface TrainableModel extends DensityModel {
     List<NDArray> parameters();
 
     /**
+     * Every array of the model that a forward pass reads: the parameters and any constants (masks,
+     * permutations). The Trainer temp-attaches them to each batch's scope, so that an op whose first operand
+     * is one of them leaves its result in the scope, not in {@link #manager()} for the rest of the run.
+     * Default: {@link #parameters()}, for models without constants.
+     */
+    default List<NDArray> scopeArrays() {
+        return parameters();
+    }
+
+    /**
      * The training loss of a batch of raw pixel values (float32, 0..255, shape (B, C, H, W)) as a scalar:
      * the mean over the batch of -log P(x) in bits per dimension (or the model's bound on it). Every
      * intermediate array must belong to the batch's manager (write {@code batch.mul(param)}).

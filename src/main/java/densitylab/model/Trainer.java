@@ -52,6 +52,7 @@ public final class Trainer {
     /** Trains model on train (test may be null) as the settings say. */
     public Result train(TrainableModel model, ImageSet train, ImageSet test) throws IOException {
         List<NDArray> params = model.parameters();
+        List<NDArray> scoped = model.scopeArrays();
         NDManager mm = model.manager();
         long total = params.stream().mapToLong(p -> p.getShape().size()).sum();
         NDArray m1 = mm.zeros(new ai.djl.ndarray.types.Shape(total)); // Adam moments of all parameters, flattened
@@ -104,7 +105,7 @@ public final class Trainer {
                 for (int b = skipBatches; b < batches.size(); b++) {
                     ImageSet batch = batches.get(b);
                     double loss;
-                    try (NDManager sub = Scopes.open(mm, params)) {
+                    try (NDManager sub = Scopes.open(mm, scoped)) {
                         m1.tempAttach(sub);
                         m2.tempAttach(sub);
                         NDArray x = batch.toNDArray(sub);

@@ -65,6 +65,7 @@ public final class HtmlReport {
                 .append("</b>; scores are oriented so that higher = more anomalous, OOD is the positive class.</p>\n");
         metrics(h, data.results());
         bitsPerDim(h, data.bitsPerDim(), data.inSet());
+        means(h, data.scores(), data.inSet());
         scores(h, data.scores(), data.inSet());
         grids(h, data.grids());
         notes(h, data.notes());
@@ -134,6 +135,26 @@ public final class HtmlReport {
                 .append(cell(set.equals(inSet) ? set + " (in-distribution)" : set))
                 .append(num(v == null ? Double.NaN : v)).append("</tr>\n"));
         h.append("</tbody>\n</table>\n");
+    }
+
+    /** One row per set, one column per score: the mean score (bits/dim for likelihood, elbo, iwae). */
+    private static void means(StringBuilder h, Map<String, Map<String, double[]>> scores, String inSet) {
+        if (scores.isEmpty()) {
+            return;
+        }
+        h.append("<h2>Mean scores</h2>\n<table id=\"means\">\n<thead><tr><th>set</th>");
+        scores.keySet().forEach(k -> h.append("<th>").append(escape(k)).append("</th>"));
+        h.append("</tr></thead>\n<tbody>\n");
+        for (String set : scores.values().iterator().next().keySet()) {
+            h.append("<tr>").append(cell(set.equals(inSet) ? set + " (in-distribution)" : set));
+            for (Map<String, double[]> sets : scores.values()) {
+                double[] v = sets.get(set);
+                h.append(num(v == null ? Double.NaN : java.util.Arrays.stream(v).average().orElse(Double.NaN)));
+            }
+            h.append("</tr>\n");
+        }
+        h.append("</tbody>\n</table>\n<p class=\"legend\">likelihood, typicality, elbo, iwae and likelihood-regret are in bits/dim; "
+                + "reconstruction is a mean squared error per pixel on the 0..1 scale.</p>\n");
     }
 
     private static void scores(StringBuilder h, Map<String, Map<String, double[]>> scores, String inSet) {

@@ -14,10 +14,13 @@ public final class Scores {
     private Scores() {
     }
 
-    /** The scores a model supports by default. */
+    /**
+     * The scores computed when none are named. A VAE's likelihood is already its IWAE estimate with the model's
+     * eval-samples, so {@code iwae} (for another K) and the slow likelihood-regret are left to be asked for.
+     */
     public static List<String> defaultsFor(GenerativeModel model) {
         if (model instanceof ConvVae) {
-            return List.of("elbo", "iwae", "reconstruction");
+            return List.of("likelihood", "elbo", "reconstruction");
         }
         return model instanceof DensityModel ? List.of("likelihood", "typicality") : List.of();
     }

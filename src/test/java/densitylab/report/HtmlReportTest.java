@@ -207,6 +207,16 @@ class HtmlReportTest {
     }
 
     @Test
+    void meanScoresTableHasOneColumnPerScoreAndOneRowPerSet() {
+        String means = table(html, "means");
+        assertThat(means).contains("<th>nll</th><th>-nll</th>")
+                .contains("<td>&lt;b&gt;&amp;x</td><td class=\"num\">" + fmt(0.25) + "</td><td class=\"num\">" + fmt(-0.25) + "</td>");
+        double[] far = data.scores().get("nll").get("far");
+        double farMean = java.util.Arrays.stream(far).sum() / far.length;
+        assertThat(means).contains("<td>far</td><td class=\"num\">" + fmt(farMean) + "</td><td class=\"num\">" + fmt(-farMean) + "</td>");
+    }
+
+    @Test
     void writesAtomicallyWithoutLeftovers() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("report.html");

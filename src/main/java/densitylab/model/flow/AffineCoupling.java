@@ -27,6 +27,7 @@ public final class AffineCoupling implements Transform {
     private final int channels;
     private final ConvNet net;
     private final NDArray board; // (1, 1, H, W) for CHECKERBOARD: 1 where x conditions
+    private final NDArray free;  // 1 - board
 
     /**
      * @param shape   input shape [C, H, W]
@@ -44,25 +45,32 @@ public final class AffineCoupling implements Transform {
             }
             this.net = new ConvNet(f, channels / 2, hidden, channels);
             this.board = null;
+            this.free = null;
         } else {
             this.net = new ConvNet(f, channels, hidden, 2 * channels);
             float[] b = new float[shape[1] * shape[2]];
+            float[] rest = new float[b.length];
             for (int y = 0; y < shape[1]; y++) {
                 for (int x = 0; x < shape[2]; x++) {
                     b[y * shape[2] + x] = (x + y + parity) % 2 == 0 ? 1f : 0f;
+                    rest[y * shape[2] + x] = 1f - b[y * shape[2] + x];
                 }
             }
             this.board = f.constant(b, 1, 1, shape[1], shape[2]);
+            this.free = f.constant(rest, 1, 1, shape[1], shape[2]);
         }
     }
 
-    /** log s for raw network output r. */
-    private NDArray logScale(NDArray raw) {
+    /** The scale s and log s for raw network output r; five ops instead of the ten of a hand-written log-sigmoid. */
+    private record Affine(NDArray s, NDArray logS) {
+    }
+
+    private Affine affine(NDArray raw) {
         if (scale == Scale.EXP) {
-            return raw;
+            return new Affine(raw.exp(), raw);
         }
-        NDArray z = raw.add(2f).neg(); // log sigmoid(a) = -softplus(-a), softplus(z) = relu(z) + log(1 + exp(-|z|))
-        return Activation.relu(z).add(z.abs().neg().exp().add(1f).log()).neg();
+        NDArray a = raw.add(2f);
+        return new Affine(Activation.sigmoid(a), Activation.softPlus(a.neg()).neg()); // log sigmoid(a) = -softplus(-a)
     }
 
     @Override
@@ -71,20 +79,19 @@ public final class AffineCoupling implements Transform {
         if (mask == Mask.CHECKERBOARD) {
             NDArray keep = x.mul(board);
             NDList st = net.apply(keep).split(2, 1);
-            NDArray logS = logScale(st.get(1));
-            NDArray free = board.neg().add(1f);
-            NDArray y = keep.add(x.mul(logS.exp()).add(st.get(0)).mul(free));
-            NDArray logDet = logS.mul(free).reshape(b, -1).sum(new int[] {1});
+            Affine a = affine(st.get(1));
+            NDArray y = keep.add(x.mul(a.s()).add(st.get(0)).mul(free));
+            NDArray logDet = a.logS().mul(free).reshape(b, -1).sum(new int[] {1});
             return new Result(y, logDet);
         }
         NDList halves = x.split(2, 1);
         NDArray cond = halves.get(parity);
         NDArray other = halves.get(1 - parity);
         NDList st = net.apply(cond).split(2, 1);
-        NDArray logS = logScale(st.get(1));
-        NDArray y2 = other.mul(logS.exp()).add(st.get(0));
+        Affine a = affine(st.get(1));
+        NDArray y2 = other.mul(a.s()).add(st.get(0));
         NDArray y = parity == 0 ? cond.concat(y2, 1) : y2.concat(cond, 1);
-        return new Result(y, logS.reshape(b, -1).sum(new int[] {1}));
+        return new Result(y, a.logS().reshape(b, -1).sum(new int[] {1}));
     }
 
     @Override
@@ -92,15 +99,13 @@ public final class AffineCoupling implements Transform {
         if (mask == Mask.CHECKERBOARD) {
             NDArray keep = y.mul(board);
             NDList st = net.apply(keep).split(2, 1);
-            NDArray logS = logScale(st.get(1));
-            NDArray free = board.neg().add(1f);
-            return keep.add(y.sub(st.get(0)).mul(logS.neg().exp()).mul(free));
+            return keep.add(y.sub(st.get(0)).div(affine(st.get(1)).s()).mul(free));
         }
         NDList halves = y.split(2, 1);
         NDArray cond = halves.get(parity);
         NDArray y2 = halves.get(1 - parity);
         NDList st = net.apply(cond).split(2, 1);
-        NDArray x2 = y2.sub(st.get(0)).mul(logScale(st.get(1)).neg().exp());
+        NDArray x2 = y2.sub(st.get(0)).div(affine(st.get(1)).s());
         return parity == 0 ? cond.concat(x2, 1) : x2.concat(cond, 1);
     }
 

@@ -62,6 +62,11 @@ public final class FlowModel implements TrainableModel {
         return parameters;
     }
 
+    @Override
+    public List<NDArray> scopeArrays() {
+        return scopeArrays;
+    }
+
     /** Number of trainable scalars. */
     public long parameterCount() {
         return parameters.stream().mapToLong(p -> p.getShape().size()).sum();

@@ -11,6 +11,7 @@ import densitylab.model.Dequantize;
 import densitylab.model.Scopes;
 import me.tongfei.progressbar.ProgressBar;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -55,23 +56,34 @@ public final class LikelihoodRegret {
                     NDArray m2 = sub.zeros(mu.getShape());
                     NDArray v2 = sub.zeros(mu.getShape());
                     for (int t = 1; t <= steps; t++) {
-                        mu.setRequiresGradient(true);
-                        logvar.setRequiresGradient(true);
-                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                            gc.backward(vae.elbo(x, mu, logvar, eps).sum().neg());
+                        List<NDArray> live = new ArrayList<>(vae.parameters());
+                        live.addAll(List.of(x, eps, mu, logvar, m1, v1, m2, v2));
+                        try (NDManager stepScope = Scopes.open(sub, live)) { // frees each step's activations
+                            mu.setRequiresGradient(true);
+                            logvar.setRequiresGradient(true);
+                            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                                NDArray e = vae.elbo(x, mu, logvar, eps);
+                                if (t > 1) { // the ELBO of the parameters after step t - 1, read off this step's forward pass
+                                    keepBest(best, e.toFloatArray());
+                                }
+                                gc.backward(e.sum().neg());
+                            }
+                            NDArray gMu = mu.getGradient();
+                            NDArray gLv = logvar.getGradient();
+                            NDArray nextMu = adam(mu.stopGradient(), gMu, m1, v1, t);
+                            NDArray nextLogvar = adam(logvar.stopGradient(), gLv, m2, v2, t);
+                            nextMu.attach(sub);
+                            nextLogvar.attach(sub);
+                            for (NDArray p : vae.parameters()) {
+                                NDArray g = p.getGradient();
+                                g.subi(g); // the decoder is not trained here: drop what backward left on it
+                            }
+                            mu = nextMu;
+                            logvar = nextLogvar;
                         }
-                        NDArray gMu = mu.getGradient();
-                        NDArray gLv = logvar.getGradient();
-                        mu = adam(mu.stopGradient(), gMu, m1, v1, t);
-                        logvar = adam(logvar.stopGradient(), gLv, m2, v2, t);
-                        for (NDArray p : vae.parameters()) {
-                            NDArray g = p.getGradient();
-                            g.subi(g); // the decoder is not trained here: drop what backward left on it
-                        }
-                        float[] e = vae.elbo(x, mu, logvar, eps).toFloatArray();
-                        for (int i = 0; i < e.length; i++) {
-                            best[i] = Math.max(best[i], e[i]);
-                        }
+                    }
+                    if (steps > 0) {
+                        keepBest(best, vae.elbo(x, mu, logvar, eps).toFloatArray());
                     }
                     for (int i = 0; i < start.length; i++) {
                         out[o++] = (best[i] - start[i]) * toBpd;
@@ -81,6 +93,12 @@ public final class LikelihoodRegret {
             }
         }
         return out;
+    }
+
+    private static void keepBest(float[] best, float[] elbo) {
+        for (int i = 0; i < elbo.length; i++) {
+            best[i] = Math.max(best[i], elbo[i]);
+        }
     }
 
     private NDArray adam(NDArray p, NDArray g, NDArray m, NDArray v, int t) {

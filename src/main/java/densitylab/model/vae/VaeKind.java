@@ -30,6 +30,7 @@ public final class VaeKind implements ModelKind {
         d.put("latent", "32");
         d.put("width", "32");
         d.put("decoder", "categorical");
+        d.put("mixture", "5");
         d.put("objective", "elbo");
         d.put("samples", "5");
         d.put("eval-samples", "100");
@@ -43,7 +44,7 @@ public final class VaeKind implements ModelKind {
         p.put("seed", Long.toString(seed));
         PixelDecoder dec = switch (p.get("decoder")) {
             case "categorical" -> new Categorical256();
-            case "logistic" -> new DiscretizedLogistic();
+            case "logistic" -> new DiscretizedLogistic(TrainSettings.intParam(p, "mixture"));
             case "bernoulli" -> new Bernoulli();
             default -> throw new IllegalArgumentException("unknown decoder '" + p.get("decoder") + "'; known: categorical, logistic, bernoulli");
         };
