@@ -30,11 +30,14 @@ public final class ResultTable {
             }
             b.append('\n');
         }
-        b.append(String.format("%-12s %-28s %7s %8s %8s %7s %s%n", "score", "OOD set", "AUROC", "AUPR-in", "AUPR-out", "FPR@95", "AUROC 95% CI"));
         List<Experiment.Row> rows = o.rows();
+        int w = Math.max(12, rows.stream().mapToInt(r -> r.score().length()).max().orElse(0));
+        String head = "%-" + w + "s %-28s %7s %8s %8s %7s %s%n";
+        String line = "%-" + w + "s %-28s %7.3f %8.3f %8.3f %7.3f %s%n";
+        b.append(String.format(head, "score", "OOD set", "AUROC", "AUPR-in", "AUPR-out", "FPR@95", "AUROC 95% CI"));
         for (Experiment.Row r : rows) {
             MetricSet m = r.metrics();
-            b.append(String.format("%-12s %-28s %7.3f %8.3f %8.3f %7.3f %s%n", r.score(), r.out(), m.auroc(), m.auprIn(), m.auprOut(),
+            b.append(String.format(line, r.score(), r.out(), m.auroc(), m.auprIn(), m.auprOut(),
                     m.fpr95(), r.aurocCi() == null ? "" : String.format("[%.3f, %.3f]", r.aurocCi().low(), r.aurocCi().high())));
         }
         return b.toString();

@@ -3,7 +3,10 @@ package densitylab.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Per-batch memory scopes. DJL gives an op's result to its first operand's manager, so a parameter-first
@@ -15,11 +18,17 @@ public final class Scopes {
     private Scopes() {
     }
 
-    /** A sub-manager of owner holding the given arrays until it is closed. */
+    /**
+     * A sub-manager of owner holding the given arrays until it is closed. An array listed twice is attached
+     * once: a second temp-attach would record the scope itself as the array's home and free it on close.
+     */
     public static NDManager open(NDManager owner, List<NDArray> arrays) {
         NDManager sub = owner.newSubManager();
+        Set<NDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (NDArray a : arrays) {
-            a.tempAttach(sub);
+            if (seen.add(a)) {
+                a.tempAttach(sub);
+            }
         }
         return sub;
     }

@@ -2,6 +2,7 @@ package densitylab.report;
 
 import densitylab.eval.MetricSet;
 import densitylab.io.AtomicFiles;
+import densitylab.model.Units;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -149,7 +150,7 @@ public final class HtmlReport {
             h.append("<tr>").append(cell(set.equals(inSet) ? set + " (in-distribution)" : set));
             for (Map<String, double[]> sets : scores.values()) {
                 double[] v = sets.get(set);
-                h.append(num(v == null ? Double.NaN : java.util.Arrays.stream(v).average().orElse(Double.NaN)));
+                h.append(num(v == null ? Double.NaN : Units.mean(v)));
             }
             h.append("</tr>\n");
         }

@@ -66,7 +66,11 @@ public final class VaeKind implements ModelKind {
     @Override
     public ConvVae load(Path dir) throws IOException {
         var meta = ModelFiles.readMeta(dir);
-        Map<String, String> p = ModelFiles.params(meta);
+        Map<String, String> p = new LinkedHashMap<>(ModelFiles.params(meta));
+        if ("logistic".equals(p.get("decoder")) && !p.containsKey("mixture")) {
+            throw new IOException(dir + " holds a VAE saved before the logistic decoder became a mixture (2 outputs per"
+                    + " pixel instead of 3 per component); retrain it with this version");
+        }
         ConvVae m = build(ModelFiles.shape(meta), p, Long.parseLong(p.get("seed")));
         m.restore(dir);
         return m;

@@ -253,9 +253,11 @@ class FlowTest {
         r.nextBytes(px);
         ImageSet x = ImageSet.of("toy", 1, 4, 4, px, null);
         FlowModel m = FlowKinds.build(kind, new int[] {1, 4, 4}, Map.of("preset", "tiny"), 1);
-        new densitylab.model.Trainer(new densitylab.model.TrainSettings(1, epochs, 0, 16, 1e-3, 0, 0, null, 3600, false, Map.of()))
-                .train(m, x, null);
-        return m.manager().getManagedArrays().size();
+        try (var manager = m.manager()) {
+            new densitylab.model.Trainer(new densitylab.model.TrainSettings(1, epochs, 0, 16, 1e-3, 0, 0, null, 3600, false, Map.of()))
+                    .train(m, x, null);
+            return manager.getManagedArrays().size();
+        }
     }
 
     @Test
