@@ -1,6 +1,8 @@
 package densitylab.model.flow;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,13 +30,33 @@ public final class CompositeTransform implements Transform {
         return run(x, true);
     }
 
+    /**
+     * Runs each step in its own sub-manager and keeps only its output and log-determinant: the step's
+     * intermediates (and the previous step's output) are released as soon as the step is done, as Python
+     * releases an unreferenced tensor. Autograd keeps what backward needs by its own reference, so this
+     * changes no value; it lets libtorch reuse the freed, cache-warm buffers for the next step instead of
+     * holding every activation of the batch until the batch's scope closes.
+     */
     private Result run(NDArray x, boolean init) {
+        NDManager outer = x.getManager();
         NDArray y = x;
-        NDArray logDet = x.getManager().zeros(new ai.djl.ndarray.types.Shape(x.getShape().get(0)));
+        NDArray logDet = null;
         for (Transform t : steps) {
-            Result r = init ? t.initialize(y) : t.forward(y);
-            y = r.y();
-            logDet = logDet.add(r.logDet());
+            try (NDManager scope = outer.newSubManager()) {
+                if (y == x) {
+                    y.tempAttach(scope); // the caller's input: handed back when the scope closes
+                } else {
+                    y.attach(scope);     // our own intermediate: released with the scope
+                }
+                Result r = init ? t.initialize(y) : t.forward(y);
+                r.y().attach(outer);
+                r.logDet().attach(outer);
+                logDet = logDet == null ? r.logDet() : logDet.add(r.logDet());
+                y = r.y();
+            }
+        }
+        if (logDet == null) {
+            logDet = outer.zeros(new Shape(x.getShape().get(0)));
         }
         return new Result(y, logDet);
     }

@@ -115,6 +115,35 @@ class FlowTest {
         }
     }
 
+    /** Image-shaped arrays of a manager whose first dimension is the batch size b (activations, not log-dets or parameters). */
+    private static long activations(NDManager m, long b) {
+        return m.getManagedArrays().stream().filter(a -> a.getShape().dimension() > 1 && a.getShape().get(0) == b).count();
+    }
+
+    @Test
+    void compositeReleasesEachStepsIntermediatesButKeepsTheirGradients() {
+        int[] s = {4, 4, 4};
+        CompositeTransform c = new CompositeTransform(List.of(new ActNorm(f, 4), new InvConv1x1Lu(f, 4),
+                new AffineCoupling(f, s, AffineCoupling.Mask.CHANNEL, AffineCoupling.Scale.SIGMOID, 0, 8),
+                new AffineCoupling(f, s, AffineCoupling.Mask.CHECKERBOARD, AffineCoupling.Scale.SIGMOID, 1, 8)));
+        perturb(c.parameters(), 3, 0.1);
+        long b = 3; // no parameter has a first dimension of 3
+        try (NDManager sub = Scopes.open(manager, c.parameters())) {
+            NDArray x = sub.randomNormal(new Shape(b, 4, 4, 4));
+            NDArray expected = c.forward(x).logDet();
+            c.parameters().forEach(p -> p.setRequiresGradient(true));
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                Transform.Result r = c.forward(x);
+                // x and the two passes' outputs: every split, convolution and scale of the couplings is gone
+                assertThat(activations(sub, b)).isEqualTo(3);
+                assertThat(maxAbsDiff(r.logDet(), expected)).isZero();
+                gc.backward(r.y().square().sum().add(r.logDet().sum()));
+            }
+            // backward still reached the first layer through the released intermediates
+            assertThat(c.parameters().get(0).getGradient().abs().sum().getFloat()).isGreaterThan(0f);
+        }
+    }
+
     @Test
     void everyLayerInvertsAndMatchesItsJacobian() {
         int[] s = {4, 2, 2};
