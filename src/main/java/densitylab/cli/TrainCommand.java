@@ -67,7 +67,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the last checkpoint in RUN/checkpoints.")
     boolean resume;
 
-    @Option(names = "--force", description = "Overwrite a model already trained in RUN.")
+    @Option(names = "--force", description = "Overwrite a model already trained in RUN, or the checkpoints of an unfinished training.")
     boolean force;
 
     @Option(names = "--param", paramLabel = "KEY=VALUE", description = "Model hyper-parameter (repeatable), e.g. components=20.")
@@ -98,6 +98,11 @@ final class TrainCommand implements Callable<Integer> {
         if (rf.hasModel() && !resume && !force) {
             throw new IllegalArgumentException("run folder " + run + " already holds a trained model; choose another --run, "
                     + "continue with --resume, or overwrite with --force");
+        }
+        java.nio.file.Path unfinished = rf.hasModel() ? null : densitylab.model.Checkpoints.latest(rf.checkpoints());
+        if (unfinished != null && !resume && !force) {
+            throw new IllegalArgumentException("run folder " + run + " holds the checkpoint " + unfinished.getFileName()
+                    + " of an unfinished training; continue it with --resume, or start over with --force");
         }
         DataResolver r = dataOptions.resolver();
         ImageSet train = r.load(data, "train");
@@ -139,7 +144,13 @@ final class TrainCommand implements Callable<Integer> {
         config.put("status", "training");
         Files.createDirectories(run);
         if (!resume) {
-            densitylab.io.Trees.delete(rf.scores()); // scores of an earlier model would be stale
+            // Only now that data, shapes and parameters are known to be good: a failing command loses nothing.
+            // A new training's checkpoints must not mix with an earlier one's, and an earlier model's scores are stale.
+            densitylab.io.Trees.delete(rf.checkpoints());
+            densitylab.io.Trees.delete(rf.scores());
+            if (force) {
+                densitylab.io.Trees.delete(rf.modelDir());
+            }
         }
         rf.writeConfig(config);
 

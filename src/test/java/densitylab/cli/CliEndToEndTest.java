@@ -1,5 +1,6 @@
 package densitylab.cli;
 
+import densitylab.io.Trees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -84,6 +85,42 @@ class CliEndToEndTest {
         Run again = cli("train", "--model", "gaussian", "--data", "fashion-mnist", "--run", run.toString());
         assertThat(again.code()).isEqualTo(1);
         assertThat(again.err()).contains("already holds a trained model").contains("--force");
+    }
+
+    @Test
+    void anUnfinishedTrainingIsNotOverwrittenWithoutForce() throws Exception {
+        Path run = tmp.resolve("unfinished");
+        String[] train = {"train", "--model", "glow", "--param", "preset=tiny", "--data", "fashion-mnist", "--limit", "128",
+                "--epochs", "1", "--eval-limit", "16", "--run", run.toString()};
+        assertThat(cli(train).code()).isZero();
+        // as if the process had been killed before saving the model: only the checkpoints are left
+        Trees.delete(run.resolve("model"));
+        Path stale = run.resolve("checkpoints/step-999999");
+        Files.createDirectories(stale);
+        Run refused = cli(train);
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err()).contains("unfinished training").contains("--resume").contains("--force");
+        assertThat(stale).isDirectory();
+
+        Run resumed = cli(with(train, "--resume"));
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(stale).isDirectory(); // resuming keeps the checkpoints it continues from
+
+        Run badForce = cli(with(train, "--force", "--param", "no-such-param=1"));
+        assertThat(badForce.code()).isEqualTo(1);
+        assertThat(stale).as("a --force that fails before training must lose nothing").isDirectory();
+        assertThat(run.resolve("model")).isDirectory();
+
+        Run again = cli(with(train, "--force"));
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(stale).doesNotExist(); // the earlier training's checkpoints are gone, not mixed with the new ones
+        assertThat(run.resolve("checkpoints/latest")).isRegularFile();
+    }
+
+    private static String[] with(String[] args, String... more) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
+        System.arraycopy(more, 0, all, args.length, more.length);
+        return all;
     }
 
     @Test

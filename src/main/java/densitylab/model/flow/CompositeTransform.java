@@ -49,8 +49,8 @@ public final class CompositeTransform implements Transform {
                     y.attach(scope);     // our own intermediate: released with the scope
                 }
                 Result r = init ? t.initialize(y) : t.forward(y);
-                r.y().attach(outer);
-                r.logDet().attach(outer);
+                keep(r.y(), scope, outer);
+                keep(r.logDet(), scope, outer);
                 logDet = logDet == null ? r.logDet() : logDet.add(r.logDet());
                 y = r.y();
             }
@@ -59,6 +59,13 @@ public final class CompositeTransform implements Transform {
             logDet = outer.zeros(new Shape(x.getShape().get(0)));
         }
         return new Result(y, logDet);
+    }
+
+    /** Moves a step's result out of its scope; a result owned elsewhere (a model constant, say) stays there. */
+    private static void keep(NDArray a, NDManager scope, NDManager outer) {
+        if (a.getManager() == scope) {
+            a.attach(outer);
+        }
     }
 
     @Override

@@ -53,14 +53,14 @@ public final class FlowKinds {
         return d;
     }
 
-    /** Sizes of the presets: small (CPU minutes), medium, large (for users with more time). */
+    /** Sizes of the presets: tiny (tests), small (CPU minutes), medium, large (for users with more time). */
     private static Map<String, String> preset(String kind, String name) {
         boolean glow = kind.equals("glow");
         return switch (name) {
-            case "tiny" -> Map.of("levels", "2", "steps", glow ? "2" : "2", "hidden", "16");
+            case "tiny" -> Map.of("levels", "2", "steps", "2", "hidden", "16");
             case "small" -> Map.of("levels", "2", "steps", glow ? "4" : "3", "hidden", "48");
             case "medium" -> Map.of("levels", "2", "steps", glow ? "8" : "4", "hidden", "128");
-            case "large" -> Map.of("levels", glow ? "3" : "3", "steps", glow ? "16" : "6", "hidden", "256");
+            case "large" -> Map.of("levels", "3", "steps", glow ? "16" : "6", "hidden", "256");
             default -> throw new IllegalArgumentException("unknown preset '" + name + "'; known: tiny, small, medium, large");
         };
     }

@@ -136,7 +136,7 @@ class FlowTest {
                 Transform.Result r = c.forward(x);
                 // x and the two passes' outputs: every split, convolution and scale of the couplings is gone
                 assertThat(activations(sub, b)).isEqualTo(3);
-                assertThat(maxAbsDiff(r.logDet(), expected)).isZero();
+                assertThat(maxAbsDiff(r.logDet(), expected)).isLessThan(1e-6);
                 gc.backward(r.y().square().sum().add(r.logDet().sum()));
             }
             // backward still reached the first layer through the released intermediates
