@@ -375,6 +375,9 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--init", choices=["java", "torch"], default="java",
                    help="java: the Java model's exact initial weights for the seed (default); torch: torch's generator")
+    p.add_argument("--profile", metavar="FILE",
+                   help="record the training's ops with torch.profiler and write a Chrome trace to FILE "
+                        "(bench/profile_compare.py); slows every op down, use a short --seconds")
     p.add_argument("--epochs-bpd", action="store_true",
                    help="after each full epoch print the test bits/dim to stderr (not counted in the timings)")
     return p.parse_args(argv)
@@ -427,6 +430,10 @@ def main(argv=None):
     t_timed = None
     eval_seconds = 0.0
     initialized = False
+    prof = None
+    if args.profile:
+        prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
+        prof.__enter__()
     start = time.perf_counter()
     epoch = 0
     done = False
@@ -466,6 +473,9 @@ def main(argv=None):
                       f"test {bpd:.4f} bits/dim", file=sys.stderr)
                 eval_seconds += time.perf_counter() - t0
     end = time.perf_counter()
+    if prof is not None:
+        prof.__exit__(None, None, None)
+        prof.export_chrome_trace(args.profile)
     train_seconds = end - start - eval_seconds
     if t_timed is not None and images_timed > 0:
         # eval_seconds only accrue after whole epochs (>= 5 steps), i.e. after t_timed

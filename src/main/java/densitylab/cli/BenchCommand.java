@@ -48,6 +48,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed.")
     long seed;
 
+    @Option(names = "--profile", paramLabel = "FILE", description = {"Record every libtorch op of the training (not the",
+            "scoring) with libtorch's profiler and write the trace (Chrome JSON) to FILE; bench/profile_compare.py sums",
+            "it per op against bench/pytorch/glow.py --profile. It slows each op down: use a short --seconds."})
+    java.nio.file.Path profile;
+
     @Mixin
     DataOptions dataOptions;
 
@@ -58,8 +63,17 @@ final class BenchCommand implements Callable<Integer> {
         ImageSet train = r.load(data + ":train", "train");
         ImageSet test = r.load(data + ":test", "test").limit(scoreImages);
         TrainSettings s = new TrainSettings(seed, 1000, seconds / 60.0, batchSize, lr, 200, 50, null, 3600, false, params);
+        if (profile != null) {
+            java.nio.file.Path parent = profile.toAbsolutePath().getParent();
+            java.nio.file.Files.createDirectories(parent);
+            ai.djl.engine.Engine.getEngine("PyTorch"); // loads the native library the profiler lives in
+            ai.djl.pytorch.jni.JniUtils.startProfile(false, false, false);
+        }
         long t0 = System.nanoTime();
         TrainedModel trained = kind.train(train, null, s);
+        if (profile != null) {
+            ai.djl.pytorch.jni.JniUtils.stopProfile(profile.toString());
+        }
         GenerativeModel m = trained.model();
         double trainSecs = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> out = new LinkedHashMap<>();

@@ -1,0 +1,56 @@
+package densitylab.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.training.GradientCollector;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class MemoryLayoutTest {
+    @Test
+    void channelsLastKeepsShapeValuesAndGradients() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            m.getEngine().setRandomSeed(3);
+            NDArray x = m.randomNormal(new Shape(2, 3, 4, 5)); // every dimension different, so a mixed-up axis shows
+            NDArray w = m.randomNormal(new Shape(2, 3, 4, 5));
+            x.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray y = MemoryLayout.channelsLast(x);
+                assertThat(y.getShape()).isEqualTo(x.getShape());
+                assertThat(y.toFloatArray()).containsExactly(x.toFloatArray());
+                gc.backward(y.mul(w).sum());
+            }
+            assertThat(x.getGradient().toFloatArray()).containsExactly(w.toFloatArray());
+        }
+    }
+
+    @Test
+    void convolutionsGiveTheSameResultInEitherLayout() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            m.getEngine().setRandomSeed(4);
+            NDArray x = m.randomNormal(new Shape(3, 2, 6, 7));
+            NDArray w = m.randomNormal(new Shape(5, 2, 3, 3));
+            NDArray b = m.randomNormal(new Shape(5));
+            Shape one = new Shape(1, 1);
+            NDArray plain = Conv2d.conv2d(x, w, b, one, one).singletonOrThrow();
+            NDArray last = Conv2d.conv2d(MemoryLayout.channelsLast(x), w, b, one, one).singletonOrThrow();
+            assertThat(last.getShape()).isEqualTo(new Shape(3, 5, 6, 7));
+            assertThat(last.sub(plain).abs().max().getFloat()).isLessThan(1e-5f);
+            // an element-wise op mixing the two layouts lines the elements up by index, not by memory
+            assertThat(last.sub(plain.mul(2)).add(plain).abs().max().getFloat()).isLessThan(1e-5f);
+        }
+    }
+
+    @Test
+    void rejectsAnythingButABatchOfImages() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            assertThatThrownBy(() -> MemoryLayout.channelsLast(m.zeros(new Shape(2, 3, 4))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(2, 3, 4)");
+        }
+    }
+}
