@@ -12,6 +12,8 @@
 #   PRESET         glow preset, small or medium (default small); SEED (default 0)
 #   MALLOC         reuse (default): both sides run with the launcher's glibc settings (one arena, no mmap, no
 #                  trimming; see ./densitylab); default: both keep glibc's defaults
+#   PY_ARGS        extra arguments of glow.py, e.g. --channels-last (the memory layout densitylab's coupling
+#                  networks use; without it PyTorch runs them in its default layout)
 #   PYTHON         interpreter with torch (default: Debian's /usr/bin/python3 with python3-torch 1.13,
 #                  installed by `apt-get install python3-torch`)
 # Run it on an otherwise idle machine: both sides use THREADS cores.
@@ -61,10 +63,10 @@ run_java() {
 }
 run_pytorch() {
   OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$py" "$here/pytorch/glow.py" --seconds "$secs" \
-    --score-images "$score_images" --batch-size "$batch" --threads "$threads" --preset "$preset" --seed "$seed"
+    --score-images "$score_images" --batch-size "$batch" --threads "$threads" --preset "$preset" --seed "$seed" ${PY_ARGS:-}
 }
 
-echo "glow $preset: ${secs}s training + $score_images scored images per run, $threads threads, batch $batch, malloc $malloc" >&2
+echo "glow $preset: ${secs}s training + $score_images scored images per run, $threads threads, batch $batch, malloc $malloc${PY_ARGS:+, glow.py $PY_ARGS}" >&2
 echo "results: $out" >&2
 for round in 1 2; do
   for impl in java pytorch; do

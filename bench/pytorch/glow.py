@@ -214,7 +214,11 @@ class ConvNet(nn.Module):
         nn.init.zeros_(self.conv3.weight)
         nn.init.zeros_(self.conv3.bias)
 
+    channels_last = False  # --channels-last: the layout densitylab's ConvNet uses (MemoryLayout.java)
+
     def forward(self, x):
+        if ConvNet.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         return self.conv3(F.relu(self.conv2(F.relu(self.conv1(x)))))
 
 
@@ -375,6 +379,8 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--init", choices=["java", "torch"], default="java",
                    help="java: the Java model's exact initial weights for the seed (default); torch: torch's generator")
+    p.add_argument("--channels-last", action="store_true",
+                   help="run the coupling networks' convolutions in channels-last memory order, as densitylab does")
     p.add_argument("--profile", metavar="FILE",
                    help="record the training's ops with torch.profiler and write a Chrome trace to FILE "
                         "(bench/profile_compare.py); slows every op down, use a short --seconds")
@@ -401,6 +407,7 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     torch.manual_seed(args.seed)
+    ConvNet.channels_last = args.channels_last
 
     levels, steps, hidden = PRESETS[args.preset]
     levels = args.levels if args.levels is not None else levels
@@ -494,7 +501,8 @@ def main(argv=None):
         "impl": "pytorch",
         "torch": torch.__version__,
         "preset": args.preset if (args.levels, args.steps, args.hidden) == (None, None, None) else "custom",
-        "config": {"levels": levels, "steps": steps, "hidden": hidden, "alpha": args.alpha, "init": args.init},
+        "config": {"levels": levels, "steps": steps, "hidden": hidden, "alpha": args.alpha, "init": args.init,
+                   "channels_last": args.channels_last},
         "params": n_params,
         "param_count": n_params,
         "train_images_per_s": train_ips,
