@@ -4,6 +4,8 @@ import densitylab.data.Catalog;
 import densitylab.data.DataResolver;
 import densitylab.data.ImageSet;
 import densitylab.eval.RunFolder;
+import densitylab.io.Trees;
+import densitylab.model.Checkpoints;
 import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
 import densitylab.model.ModelKind;
@@ -17,9 +19,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -30,6 +35,10 @@ import java.util.concurrent.Callable;
                 "Adam with the shared trainer). Writes RUN/config.json, RUN/model/, RUN/checkpoints/, RUN/samples.png."},
         footer = {"", "Example: densitylab train --model gmm --data fashion-mnist --run runs/gmm --param components=20"})
 final class TrainCommand implements Callable<Integer> {
+    private static final int DEFAULT_EPOCHS = 10;
+    /** Where a replaced training's files wait until the new training has written its first checkpoint. */
+    private static final String PREVIOUS = ".previous";
+
     @Option(names = "--model", required = true, paramLabel = "NAME", description = "Model kind: ${COMPLETION-CANDIDATES}.",
             completionCandidates = ModelNames.class)
     String model;
@@ -40,8 +49,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "Run folder to write.")
     Path run;
 
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "10", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--epochs", paramLabel = "N", description = "Maximum epochs (default: 10, or no limit when --minutes is given).")
+    Integer epochs;
 
     @Option(names = "--minutes", paramLabel = "M", defaultValue = "0", description = "Time budget in minutes; stops after the step that crosses it (0 = none).")
     double minutes;
@@ -91,6 +100,43 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * --epochs if given; when resuming, the limit the run was started with; else no limit under a time budget
+     * and {@value #DEFAULT_EPOCHS} without one.
+     */
+    private int maxEpochs(RunFolder rf) throws IOException {
+        if (epochs != null) {
+            return epochs;
+        }
+        if (resume && Files.isRegularFile(rf.config()) && rf.readConfig().get("training") instanceof Map<?, ?> t
+                && t.containsKey("epochs")) {
+            return t.get("epochs") instanceof Number n ? n.intValue() : TrainSettings.NO_EPOCH_LIMIT;
+        }
+        return minutes > 0 ? TrainSettings.NO_EPOCH_LIMIT : DEFAULT_EPOCHS;
+    }
+
+    /** Moves those of the paths that exist (children of the run folder) into the folder previous. */
+    private static void setAside(Path previous, List<Path> paths) throws IOException {
+        for (Path p : paths) {
+            if (Files.exists(p)) {
+                Files.createDirectories(previous);
+                Files.move(p, previous.resolve(p.getFileName().toString()), StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+    }
+
+    /** Moves everything in previous back into run, replacing what the failed training wrote, and removes previous. */
+    private static void putBack(Path previous, Path run) throws IOException {
+        try (var s = Files.list(previous)) {
+            for (Path p : s.toList()) {
+                Path target = run.resolve(p.getFileName().toString());
+                Trees.delete(target);
+                Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        Trees.delete(previous);
+    }
+
     @Override
     public Integer call() throws Exception {
         ModelKind kind = ModelKinds.get(model);
@@ -99,7 +145,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("run folder " + run + " already holds a trained model; choose another --run, "
                     + "continue with --resume, or overwrite with --force");
         }
-        java.nio.file.Path unfinished = rf.hasModel() ? null : densitylab.model.Checkpoints.latest(rf.checkpoints());
+        Path unfinished = rf.hasModel() ? null : Checkpoints.latest(rf.checkpoints());
         if (unfinished != null && !resume && !force) {
             throw new IllegalArgumentException("run folder " + run + " holds the checkpoint " + unfinished.getFileName()
                     + " of an unfinished training; continue it with --resume, or start over with --force");
@@ -120,7 +166,8 @@ final class TrainCommand implements Callable<Integer> {
             testSpec = data.replaceFirst("^" + java.util.regex.Pattern.quote(spec.base()), spec.base() + ":test");
             test = dataOptions.loadFor(r, testSpec, "test", train.shape(), 0);
         }
-        TrainSettings settings = new TrainSettings(seed, epochs, minutes, batchSize, lr, warmup, clip, rf.checkpoints(),
+        int maxEpochs = maxEpochs(rf);
+        TrainSettings settings = new TrainSettings(seed, maxEpochs, minutes, batchSize, lr, warmup, clip, rf.checkpoints(),
                 checkpointSeconds, resume, params);
         Map<String, String> resolved = settings.resolvedParams(kind);
 
@@ -133,7 +180,7 @@ final class TrainCommand implements Callable<Integer> {
             config.put("test_data", RunFolder.describe(testSpec, test));
         }
         Map<String, Object> training = new LinkedHashMap<>();
-        training.put("epochs", epochs);
+        training.put("epochs", maxEpochs == TrainSettings.NO_EPOCH_LIMIT ? null : maxEpochs);
         training.put("minutes", minutes);
         training.put("batch_size", batchSize);
         training.put("lr", lr);
@@ -143,20 +190,27 @@ final class TrainCommand implements Callable<Integer> {
         config.put("versions", RunFolder.versions());
         config.put("status", "training");
         Files.createDirectories(run);
+        Path previous = run.resolve(PREVIOUS);
         if (!resume) {
-            // Only now that data, shapes and parameters are known to be good: a failing command loses nothing.
-            // A new training's checkpoints must not mix with an earlier one's, and an earlier model's scores are stale.
-            densitylab.io.Trees.delete(rf.checkpoints());
-            densitylab.io.Trees.delete(rf.scores());
-            if (force) {
-                densitylab.io.Trees.delete(rf.modelDir());
-            }
+            // A new training's checkpoints must not mix with an earlier one's, and an earlier model's scores are
+            // stale; they are set aside, not deleted, until the new training has written its first checkpoint.
+            Trees.delete(previous);
+            setAside(previous, List.of(rf.config(), rf.checkpoints(), rf.scores(), rf.modelDir()));
         }
         rf.writeConfig(config);
 
         System.out.printf("training %s on %s (%d images of %s), seed %d%n", kind.name(), data, train.size(), train.shapeString(), seed);
         long t0 = System.nanoTime();
-        TrainedModel trained = kind.train(train, test, settings);
+        TrainedModel trained;
+        try {
+            trained = kind.train(train, test, settings);
+        } catch (Exception | Error e) {
+            if (!resume && Checkpoints.latest(rf.checkpoints()) == null && Files.isDirectory(previous)) {
+                putBack(previous, run); // failed before it replaced anything (bad parameter, shape, memory): nothing lost
+                System.err.println("densitylab: training failed before its first checkpoint; " + run + " is as it was");
+            }
+            throw e;
+        }
         GenerativeModel m = trained.model();
         double secs = (System.nanoTime() - t0) / 1e9;
         m.save(rf.modelDir());
@@ -189,6 +243,7 @@ final class TrainCommand implements Callable<Integer> {
         config.put("result", result);
         config.put("status", "trained");
         rf.writeConfig(config);
+        Trees.delete(previous);
         System.out.printf("saved %s in %.1f s: %s%n", kind.name(), secs, run);
         return 0;
     }

@@ -10,7 +10,7 @@ import java.util.TreeSet;
  * How to train: budget, seed, optimisation options, where checkpoints go, and model hyper-parameters.
  *
  * @param seed           seeds shuffling, initialisation and noise
- * @param epochs         maximum passes over the training data
+ * @param epochs         maximum passes over the training data ({@link #NO_EPOCH_LIMIT}: until the time budget runs out)
  * @param minutes        wall-clock budget in minutes (0 = none); training stops after the step that crosses it
  * @param batchSize      images per step
  * @param learningRate   peak learning rate
@@ -24,6 +24,8 @@ import java.util.TreeSet;
 public record TrainSettings(long seed, int epochs, double minutes, int batchSize, double learningRate, int warmupSteps,
                             double clipNorm, Path checkpointDir, int checkpointSeconds, boolean resume,
                             Map<String, String> params) {
+    /** {@code epochs} meaning "until the time budget runs out". */
+    public static final int NO_EPOCH_LIMIT = Integer.MAX_VALUE;
 
     public TrainSettings {
         if (epochs <= 0) {

@@ -100,7 +100,8 @@ public final class Trainer {
             List<ImageSet> batches = train.shuffle(settings.seed() + epoch).batches(settings.batchSize());
             double lossSum = 0;
             int lossCount = 0;
-            try (ProgressBar pb = Progress.bar(String.format("epoch %d/%d", epoch + 1, settings.epochs()), batches.size())) {
+            try (ProgressBar pb = Progress.bar(settings.epochs() == TrainSettings.NO_EPOCH_LIMIT ? "epoch " + (epoch + 1)
+                    : String.format("epoch %d/%d", epoch + 1, settings.epochs()), batches.size())) {
                 pb.stepTo(skipBatches);
                 for (int b = skipBatches; b < batches.size(); b++) {
                     ImageSet batch = batches.get(b);

@@ -106,15 +106,32 @@ class CliEndToEndTest {
         assertThat(resumed.code()).as(resumed.err()).isZero();
         assertThat(stale).isDirectory(); // resuming keeps the checkpoints it continues from
 
-        Run badForce = cli(with(train, "--force", "--param", "no-such-param=1"));
-        assertThat(badForce.code()).isEqualTo(1);
-        assertThat(stale).as("a --force that fails before training must lose nothing").isDirectory();
-        assertThat(run.resolve("model")).isDirectory();
+        for (String bad : new String[] {"no-such-param=1", "preset=nope"}) { // rejected before or by the model's build
+            Run badForce = cli(with(train, "--force", "--param", bad));
+            assertThat(badForce.code()).as(bad).isEqualTo(1);
+            assertThat(stale).as("a --force that fails before training must lose nothing").isDirectory();
+            assertThat(run.resolve("model")).as(bad).isDirectory();
+            assertThat(run.resolve(".previous")).doesNotExist();
+            assertThat(new ObjectMapper().readTree(run.resolve("config.json").toFile()).at("/status").asText()).isEqualTo("trained");
+        }
 
         Run again = cli(with(train, "--force"));
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(stale).doesNotExist(); // the earlier training's checkpoints are gone, not mixed with the new ones
         assertThat(run.resolve("checkpoints/latest")).isRegularFile();
+    }
+
+    @Test
+    void aTimeBudgetWithoutEpochsTrainsUntilTheBudgetRunsOut() throws Exception {
+        Path run = tmp.resolve("budget");
+        // 64 images (no test split to evaluate) = one step per epoch: a cap of 10 epochs would stop at 10 steps
+        Run r = cli("train", "--model", "glow", "--param", "preset=tiny", "--data", "noise@8x8x1", "--limit", "64",
+                "--minutes", "0.05", "--eval-limit", "8", "--run", run.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode config = new ObjectMapper().readTree(run.resolve("config.json").toFile());
+        assertThat(config.at("/training/epochs").isNull()).isTrue();
+        assertThat(config.at("/result/stopped").asText()).startsWith("time budget");
+        assertThat(config.at("/result/steps").asLong()).isGreaterThan(10);
     }
 
     private static String[] with(String[] args, String... more) {
