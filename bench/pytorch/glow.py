@@ -134,7 +134,11 @@ class Squeeze(nn.Module):
 
     def forward(self, x):
         b, c, h, w = x.shape
-        y = x.reshape(b, c, h // 2, 2, w // 2, 2).permute(0, 1, 3, 5, 2, 4).reshape(b, 4 * c, h // 2, w // 2)
+        if ConvNet.channels_last:  # the same values, copied in channels-last order as Squeeze.java does
+            y = x.reshape(b, c, h // 2, 2, w // 2, 2).permute(0, 2, 4, 1, 3, 5).reshape(b, h // 2, w // 2, 4 * c)
+            y = y.permute(0, 3, 1, 2)
+        else:
+            y = x.reshape(b, c, h // 2, 2, w // 2, 2).permute(0, 1, 3, 5, 2, 4).reshape(b, 4 * c, h // 2, w // 2)
         return y, x.new_zeros(b)
 
 
@@ -214,7 +218,7 @@ class ConvNet(nn.Module):
         nn.init.zeros_(self.conv3.weight)
         nn.init.zeros_(self.conv3.bias)
 
-    channels_last = False  # --channels-last: the layout densitylab's ConvNet uses (MemoryLayout.java)
+    channels_last = False  # --channels-last: the layout densitylab uses (MemoryLayout.java, Squeeze.java)
 
     def forward(self, x):
         if ConvNet.channels_last:
@@ -380,7 +384,7 @@ def parse_args(argv=None):
     p.add_argument("--init", choices=["java", "torch"], default="java",
                    help="java: the Java model's exact initial weights for the seed (default); torch: torch's generator")
     p.add_argument("--channels-last", action="store_true",
-                   help="run the coupling networks' convolutions in channels-last memory order, as densitylab does")
+                   help="run the flow in channels-last memory order from each squeeze on, as densitylab does")
     p.add_argument("--profile", metavar="FILE",
                    help="record the training's ops with torch.profiler and write a Chrome trace to FILE "
                         "(bench/profile_compare.py); slows every op down, use a short --seconds")

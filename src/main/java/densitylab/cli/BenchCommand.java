@@ -62,7 +62,7 @@ final class BenchCommand implements Callable<Integer> {
         DataResolver r = dataOptions.resolver();
         ImageSet train = r.load(data + ":train", "train");
         ImageSet test = r.load(data + ":test", "test").limit(scoreImages);
-        TrainSettings s = new TrainSettings(seed, 1000, seconds / 60.0, batchSize, lr, 200, 50, null, 3600, false, params);
+        TrainSettings s = new TrainSettings(seed, TrainSettings.NO_EPOCH_LIMIT, seconds / 60.0, batchSize, lr, 200, 50, null, 3600, false, params);
         if (profile != null) {
             java.nio.file.Path parent = profile.toAbsolutePath().getParent();
             java.nio.file.Files.createDirectories(parent);
@@ -70,12 +70,17 @@ final class BenchCommand implements Callable<Integer> {
             ai.djl.pytorch.jni.JniUtils.startProfile(false, false, false);
         }
         long t0 = System.nanoTime();
-        TrainedModel trained = kind.train(train, null, s);
-        if (profile != null) {
-            ai.djl.pytorch.jni.JniUtils.stopProfile(profile.toString());
+        TrainedModel trained;
+        double trainSecs;
+        try {
+            trained = kind.train(train, null, s);
+            trainSecs = (System.nanoTime() - t0) / 1e9;
+        } finally {
+            if (profile != null) {
+                ai.djl.pytorch.jni.JniUtils.stopProfile(profile.toString());
+            }
         }
         GenerativeModel m = trained.model();
-        double trainSecs = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("impl", "densitylab");
         out.put("model", model);

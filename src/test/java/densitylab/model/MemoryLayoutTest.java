@@ -4,7 +4,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.pytorch.jni.MemoryOrder;
 import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +23,8 @@ class MemoryLayoutTest {
             x.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray y = MemoryLayout.channelsLast(x);
+                assertThat(MemoryOrder.isChannelsLast(x)).isFalse();
+                assertThat(MemoryOrder.isChannelsLast(y)).isTrue();
                 assertThat(y.getShape()).isEqualTo(x.getShape());
                 assertThat(y.toFloatArray()).containsExactly(x.toFloatArray());
                 gc.backward(y.mul(w).sum());
@@ -40,6 +44,8 @@ class MemoryLayoutTest {
             NDArray plain = Conv2d.conv2d(x, w, b, one, one).singletonOrThrow();
             NDArray last = Conv2d.conv2d(MemoryLayout.channelsLast(x), w, b, one, one).singletonOrThrow();
             assertThat(last.getShape()).isEqualTo(new Shape(3, 5, 6, 7));
+            assertThat(MemoryOrder.isChannelsLast(last)).as("the convolution keeps the layout").isTrue();
+            assertThat(MemoryOrder.isChannelsLast(Activation.relu(last))).as("so do element-wise ops").isTrue();
             assertThat(last.sub(plain).abs().max().getFloat()).isLessThan(1e-5f);
             // an element-wise op mixing the two layouts lines the elements up by index, not by memory
             assertThat(last.sub(plain.mul(2)).add(plain).abs().max().getFloat()).isLessThan(1e-5f);

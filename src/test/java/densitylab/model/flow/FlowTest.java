@@ -170,6 +170,22 @@ class FlowTest {
     }
 
     @Test
+    void squeezePutsEachPixelOfA2x2BlockInItsOwnChannel() {
+        // 2 channels of 2x4: channel c, row i, column w = 2 * block + j goes to channel 4c + 2i + j of block
+        float[] v = new float[16];
+        for (int k = 0; k < 16; k++) {
+            v[k] = k;
+        }
+        NDArray y = new Squeeze().forward(manager.create(v, new Shape(1, 2, 2, 4))).y();
+        assertThat(y.getShape()).isEqualTo(new Shape(1, 8, 1, 2));
+        assertThat(ai.djl.pytorch.jni.MemoryOrder.isChannelsLast(y)).as("stored channels-last for the convolutions").isTrue();
+        assertThat(y.get(0, 0).toFloatArray()).containsExactly(0, 2);  // c0 i0 j0 of blocks 0 and 1
+        assertThat(y.get(0, 1).toFloatArray()).containsExactly(1, 3);  // c0 i0 j1
+        assertThat(y.get(0, 2).toFloatArray()).containsExactly(4, 6);  // c0 i1 j0
+        assertThat(y.get(0, 7).toFloatArray()).containsExactly(13, 15); // c1 i1 j1
+    }
+
+    @Test
     void wholeFlowsInvertAndMatchTheirJacobians() {
         int[] shape = {1, 4, 4};
         for (MultiScaleFlow flow : List.of(FlowKinds.glow(f, shape, 2, 2, 8), FlowKinds.realNvp(f, shape, 2, 1, 8))) {
