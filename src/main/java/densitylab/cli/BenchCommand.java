@@ -53,11 +53,18 @@ final class BenchCommand implements Callable<Integer> {
             "it per op against bench/pytorch/glow.py --profile. It slows each op down: use a short --seconds."})
     java.nio.file.Path profile;
 
+    @Option(names = "--profile-shapes", description = {"With --profile: record each op's input shapes too (shows which",
+            "arrays an op copies; slower still)."})
+    boolean profileShapes;
+
     @Mixin
     DataOptions dataOptions;
 
     @Override
     public Integer call() throws Exception {
+        if (profileShapes && profile == null) {
+            throw new IllegalArgumentException("--profile-shapes records shapes into the --profile trace; give --profile FILE too");
+        }
         ModelKind kind = ModelKinds.get(model);
         DataResolver r = dataOptions.resolver();
         ImageSet train = r.load(data + ":train", "train");
@@ -67,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
             java.nio.file.Path parent = profile.toAbsolutePath().getParent();
             java.nio.file.Files.createDirectories(parent);
             ai.djl.engine.Engine.getEngine("PyTorch"); // loads the native library the profiler lives in
-            ai.djl.pytorch.jni.JniUtils.startProfile(false, false, false);
+            ai.djl.pytorch.jni.JniUtils.startProfile(false, profileShapes, false);
         }
         long t0 = System.nanoTime();
         TrainedModel trained;

@@ -75,13 +75,12 @@ public final class AffineCoupling implements Transform {
 
     @Override
     public Result forward(NDArray x) {
-        long b = x.getShape().get(0);
         if (mask == Mask.CHECKERBOARD) {
             NDArray keep = x.mul(board);
             NDList st = net.apply(keep).split(2, 1);
             Affine a = affine(st.get(1));
             NDArray y = keep.add(x.mul(a.s()).add(st.get(0)).mul(free));
-            NDArray logDet = a.logS().mul(free).reshape(b, -1).sum(new int[] {1});
+            NDArray logDet = Sums.perExample(a.logS().mul(free));
             return new Result(y, logDet);
         }
         NDList halves = x.split(2, 1);
@@ -91,7 +90,7 @@ public final class AffineCoupling implements Transform {
         Affine a = affine(st.get(1));
         NDArray y2 = other.mul(a.s()).add(st.get(0));
         NDArray y = parity == 0 ? cond.concat(y2, 1) : y2.concat(cond, 1);
-        return new Result(y, a.logS().reshape(b, -1).sum(new int[] {1}));
+        return new Result(y, Sums.perExample(a.logS()));
     }
 
     @Override

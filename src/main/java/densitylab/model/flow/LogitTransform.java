@@ -23,7 +23,7 @@ public final class LogitTransform implements Transform {
         NDArray log1mS = s.neg().add(1f).log();
         NDArray y = logS.sub(log1mS);
         long dims = x.getShape().size() / x.getShape().get(0);
-        NDArray logDet = logS.add(log1mS).neg().reshape(x.getShape().get(0), -1).sum(new int[] {1})
+        NDArray logDet = Sums.perExample(logS.add(log1mS).neg())
                 .add((float) (dims * Math.log(1 - 2 * alpha)));
         return new Result(y, logDet);
     }
