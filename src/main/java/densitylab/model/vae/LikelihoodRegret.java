@@ -19,7 +19,9 @@ import java.util.List;
  * optimised for that input alone, starting from the encoder's output. Here the per-input parameters
  * (mu, log variance) are optimised by Adam for a fixed number of steps, a whole batch at once (the inputs'
  * objectives are independent), with the same noise at every step; the regret is the best ELBO seen minus the
- * encoder's, in bits/dim, so it is &gt;= 0 and exactly 0 after zero steps.
+ * encoder's, in bits/dim, so it is &gt;= 0 and exactly 0 after zero steps. The model's parameters stop
+ * requiring gradients while it runs (backward then skips the decoder's weight gradients, which regret does
+ * not use) and require them again afterwards, also when it fails.
  */
 public final class LikelihoodRegret {
     private final ConvVae vae;
@@ -41,9 +43,11 @@ public final class LikelihoodRegret {
         double toBpd = 1.0 / (images.dims() * Math.log(2));
         int o = 0;
         List<ImageSet> batches = images.batches(64);
+        List<NDArray> params = vae.parameters();
+        params.forEach(p -> p.setRequiresGradient(false));
         try (ProgressBar pb = Progress.bar("likelihood regret", images.size())) {
             for (ImageSet part : batches) {
-                try (NDManager sub = Scopes.open(vae.manager(), vae.parameters())) {
+                try (NDManager sub = Scopes.open(vae.manager(), params)) {
                     NDArray x = part.toNDArray(sub);
                     NDArray eps = vae.noise(sub, part.size(), 1, Dequantize.SCORING_SEED + o);
                     NDList q = vae.encode(x);
@@ -56,7 +60,7 @@ public final class LikelihoodRegret {
                     NDArray m2 = sub.zeros(mu.getShape());
                     NDArray v2 = sub.zeros(mu.getShape());
                     for (int t = 1; t <= steps; t++) {
-                        List<NDArray> live = new ArrayList<>(vae.parameters());
+                        List<NDArray> live = new ArrayList<>(params);
                         live.addAll(List.of(x, eps, mu, logvar, m1, v1, m2, v2));
                         try (NDManager stepScope = Scopes.open(sub, live)) { // frees each step's activations
                             mu.setRequiresGradient(true);
@@ -74,10 +78,6 @@ public final class LikelihoodRegret {
                             NDArray nextLogvar = adam(logvar.stopGradient(), gLv, m2, v2, t);
                             nextMu.attach(sub);
                             nextLogvar.attach(sub);
-                            for (NDArray p : vae.parameters()) {
-                                NDArray g = p.getGradient();
-                                g.subi(g); // the decoder is not trained here: drop what backward left on it
-                            }
                             mu = nextMu;
                             logvar = nextLogvar;
                         }
@@ -91,6 +91,8 @@ public final class LikelihoodRegret {
                 }
                 pb.stepBy(part.size());
             }
+        } finally {
+            params.forEach(p -> p.setRequiresGradient(true));
         }
         return out;
     }

@@ -1,11 +1,14 @@
 package densitylab.model.vae;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import densitylab.data.ImageSet;
 import densitylab.model.TrainSettings;
 import densitylab.model.Trainer;
+import densitylab.model.Scopes;
 import densitylab.model.Units;
 import densitylab.model.classic.Ppca;
 import densitylab.model.registry.ModelKinds;
@@ -18,6 +21,7 @@ import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 class VaeTest {
@@ -169,8 +173,52 @@ class VaeTest {
             assertThat(r).isGreaterThanOrEqualTo(0.0);
         }
         assertThat(Units.mean(regret)).isGreaterThan(0);
-        // the model is left as it was: its ELBO is the same after scoring
+        // the model is left as it was: its ELBO is the same after scoring, and it still trains
         assertThat(v.elbo(x)).isEqualTo(elboBefore);
+        assertTrainable(v, x);
+    }
+
+    @Test
+    void likelihoodRegretLeavesTheModelTrainableWhenItFails() throws Exception {
+        ConvVae v = trainedToy("elbo");
+        ImageSet wrongSize = ImageSet.of("big", 1, 16, 16, new byte[2 * 256], null);
+        assertThatThrownBy(() -> new LikelihoodRegret(v, 3, 1e-2).regret(wrongSize)).isInstanceOf(RuntimeException.class);
+        assertTrainable(v, toy(8, 7));
+    }
+
+    @Test
+    void likelihoodRegretLeavesTheParametersGradientsAlone() throws Exception {
+        ConvVae v = trainedToy("elbo");
+        double[] before = gradientSums(v, toy(8, 7));
+        new LikelihoodRegret(v, 3, 1e-2).regret(toy(10, 8));
+        assertThat(gradientAbsSums(v)).containsExactly(before);
+    }
+
+    /** Backward through the loss reaches most parameters: none was left without requires_grad. */
+    private static void assertTrainable(ConvVae v, ImageSet x) {
+        double[] sums = gradientSums(v, x);
+        // a ReLU may leave a bias without gradient on a tiny batch, but not most of the network
+        assertThat(java.util.Arrays.stream(sums).filter(g -> g > 0).count()).isGreaterThan(sums.length * 3L / 4);
+    }
+
+    /** Zeroes the gradients, backpropagates the loss of x and returns each parameter's summed |gradient|. */
+    private static double[] gradientSums(ConvVae v, ImageSet x) {
+        try (NDManager sub = Scopes.open(v.manager(), v.parameters())) {
+            for (NDArray p : v.parameters()) {
+                NDArray g = p.getGradient();
+                g.subi(g);
+            }
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(v.loss(x.toNDArray(sub)));
+            }
+        }
+        return gradientAbsSums(v);
+    }
+
+    private static double[] gradientAbsSums(ConvVae v) {
+        try (NDManager sub = Scopes.open(v.manager(), v.parameters())) {
+            return v.parameters().stream().mapToDouble(p -> p.getGradient().abs().sum().getFloat()).toArray();
+        }
     }
 
     @Test
