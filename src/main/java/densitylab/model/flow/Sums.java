@@ -11,9 +11,7 @@ final class Sums {
 
     /**
      * The sum over channels, rows and columns of a (B, C, H, W) array: shape (B). Reduces in place of the
-     * usual {@code reshape(B, -1).sum(1)}, which copies a channels-last array (the reshape cannot be a view)
-     * and hands its gradient back in the default layout, so that the next convolution's backward pass copies
-     * it again.
+     * usual {@code reshape(B, -1).sum(1)}, which copies a channels-last array (the reshape cannot be a view).
      */
     static NDArray perExample(NDArray a) {
         if (a.getShape().dimension() != 4) {
