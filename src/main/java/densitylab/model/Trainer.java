@@ -23,13 +23,18 @@ import java.util.Map;
  * The training loop every {@link TrainableModel} shares: seeded shuffling per epoch, Adam with linear
  * warm-up and global gradient-norm clipping, a progress bar with loss and images/s, held-out bits/dim
  * after each epoch, a time budget, atomic checkpoints (periodic and per epoch) that {@code resume}
- * continues from exactly, and a NaN/inf guard that stops with the last good checkpoint intact.
+ * continues from exactly, and a NaN/inf guard that stops with the last good checkpoint intact. A step whose
+ * loss is finite but whose gradient is not is skipped (parameters and Adam moments untouched, a warning
+ * logged); {@value #MAX_BAD_GRADIENTS} such steps in a row stop training like a NaN loss.
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
     private static final double EPS = 1e-8;
+    /** Updates skipped in a row for a non-finite gradient before training stops as diverged. */
+    static final int MAX_BAD_GRADIENTS = 10;
+    private static final ai.djl.ndarray.index.NDIndex ALL = new ai.djl.ndarray.index.NDIndex("...");
 
     private final TrainSettings settings;
     private int evalLimit = 2000;
@@ -64,6 +69,7 @@ public final class Trainer {
         List<Double> testBpd = new ArrayList<>();
         Path ckDir = settings.checkpointDir();
         boolean initialized = false;
+        int badGradients = 0;
         if (settings.resume()) {
             Path ck = ckDir == null ? null : Checkpoints.latest(ckDir);
             if (ck == null) {
@@ -126,8 +132,19 @@ public final class Trainer {
                             }
                             gc.backward(l);
                         }
-                        step++;
-                        adamStep(params, m1, m2, step, sub);
+                        if (adamStep(params, m1, m2, step + 1, sub)) {
+                            step++;
+                            badGradients = 0;
+                        } else if (++badGradients >= MAX_BAD_GRADIENTS) {
+                            throw new TrainingDivergedException(String.format(
+                                    "the gradient was not finite %d steps in a row (epoch %d, batch %d, after step %d); "
+                                            + "parameters are not updated. %sTry a lower --lr or a longer --warmup.",
+                                    badGradients, epoch + 1, b, step, lastGood == null ? "No checkpoint was written yet. "
+                                            : "The last good checkpoint is " + lastGood + " (continue with --resume). "));
+                        } else {
+                            LOG.warn("epoch {}, batch {}: the gradient is not finite (the loss is {}); this update is skipped",
+                                    epoch + 1, b, loss);
+                        }
                     }
                     images += batch.size();
                     lossSum += loss * batch.size();
@@ -173,9 +190,10 @@ public final class Trainer {
      * One Adam step with warm-up and clipping over all parameters at once: the gradients are concatenated
      * into one vector so that the update costs a few large ops instead of a dozen small ones per parameter
      * (each DJL op has a fixed cost of tens of microseconds). All arrays are temp-attached to the batch scope;
-     * gradients are zeroed afterwards.
+     * gradients are zeroed afterwards. Returns false, changing neither the parameters nor the moments, when the
+     * gradient is not finite.
      */
-    private void adamStep(List<NDArray> params, NDArray m, NDArray v, long step, NDManager sub) {
+    private boolean adamStep(List<NDArray> params, NDArray m, NDArray v, long step, NDManager sub) {
         double lr = settings.learningRate() * (settings.warmupSteps() > 0 ? Math.min(1.0, step / (double) settings.warmupSteps()) : 1.0);
         List<NDArray> grads = new ArrayList<>(params.size());
         NDList flat = new NDList(params.size());
@@ -191,11 +209,15 @@ public final class Trainer {
             }
         }
         NDArray g = flat.size() == 1 ? flat.get(0) : NDArrays.concat(flat);
-        if (settings.clipNorm() > 0) {
-            double norm = Math.sqrt(g.square().sum().getFloat());
-            if (norm > settings.clipNorm()) {
-                g = g.mul((float) (settings.clipNorm() / (norm + 1e-6)));
+        double norm = Math.sqrt(g.square().sum().getFloat());
+        if (!Double.isFinite(norm)) { // a finite loss can still have an overflowing gradient: skip, do not poison Adam
+            for (NDArray gi : grads) {
+                gi.set(ALL, 0f); // not gi.subi(gi): NaN - NaN stays NaN
             }
+            return false;
+        }
+        if (settings.clipNorm() > 0 && norm > settings.clipNorm()) {
+            g = g.mul((float) (settings.clipNorm() / (norm + 1e-6)));
         }
         double bc1 = 1 - Math.pow(BETA1, step);
         double bc2 = 1 - Math.pow(BETA2, step);
@@ -208,6 +230,7 @@ public final class Trainer {
             p.subi(parts.get(i).reshape(p.getShape()));
             grads.get(i).subi(grads.get(i));
         }
+        return true;
     }
 
     private Path checkpoint(Path dir, List<NDArray> params, NDArray m1, NDArray m2, long step, int epoch, int batch,

@@ -122,10 +122,17 @@ class TrainerTest {
             return inner.parameters();
         }
 
+        /** Calls (1-based) whose loss stays finite but whose gradient is NaN. */
+        java.util.function.IntPredicate nanGradient = c -> false;
+
         @Override
         public NDArray loss(NDArray batch) {
             NDArray l = inner.loss(batch);
-            return ++calls >= nanFrom ? l.mul(Float.NaN) : l;
+            if (nanGradient.test(++calls)) {
+                NDArray p = parameters().get(0);
+                return l.add(p.sub(p).sqrt().sum().mul(0f)); // adds 0; d/dp sqrt(p - p) * 0 = inf * 0 = NaN
+            }
+            return calls >= nanFrom ? l.mul(Float.NaN) : l;
         }
 
         @Override
@@ -173,6 +180,35 @@ class TrainerTest {
         }
         try (var files = Files.list(ck)) {
             assertThat(files.map(p -> p.getFileName().toString())).doesNotContain("step-4").noneMatch(n -> n.endsWith(".part"));
+        }
+    }
+
+    @Test
+    void aStepWithANonFiniteGradientIsSkippedAndTrainingGoesOn() throws Exception {
+        Diverging m = new Diverging(Integer.MAX_VALUE);
+        m.nanGradient = c -> c == 2 || c == 3;
+        TrainSettings s = new TrainSettings(3, 2, 0, 50, 0.1, 0, 0, null, 3600, false, Map.of());
+        Trainer.Result r = new Trainer(s).train(m, data(200, 4), null);
+        assertThat(r.steps()).isEqualTo(8 - 2); // 2 epochs of 4 batches, 2 updates skipped
+        for (float v : m.parameters().get(0).toFloatArray()) {
+            assertThat(v).isFinite();
+        }
+        assertThat(r.trainBpd()).allMatch(Double::isFinite);
+    }
+
+    @Test
+    void gradientsThatStayNonFiniteStopTrainingWithTheParametersIntact() throws Exception {
+        Path ck = tmp.resolve("ckg");
+        Diverging m = new Diverging(Integer.MAX_VALUE);
+        m.nanGradient = c -> c >= 4;
+        TrainSettings s = new TrainSettings(3, 10, 0, 50, 0.1, 0, 0, ck, 0, false, Map.of());
+        assertThatThrownBy(() -> new Trainer(s).train(m, data(200, 4), null))
+                .isInstanceOf(TrainingDivergedException.class)
+                .hasMessageContaining("not finite " + Trainer.MAX_BAD_GRADIENTS + " steps in a row")
+                .hasMessageContaining("after step 3")
+                .hasMessageContaining("last good checkpoint is " + ck.resolve("step-3"));
+        for (float v : m.parameters().get(0).toFloatArray()) {
+            assertThat(v).isFinite();
         }
     }
 
