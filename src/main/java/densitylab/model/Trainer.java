@@ -189,7 +189,7 @@ public final class Trainer {
     /**
      * One Adam step with warm-up and clipping over all parameters at once: the gradients are concatenated
      * into one vector so that the update costs a few large ops instead of a dozen small ones per parameter
-     * (each DJL op has a fixed cost of tens of microseconds). All arrays are temp-attached to the batch scope;
+     * (each DJL op has a fixed cost, about a microsecond, on the single-threaded part of a step). All arrays are temp-attached to the batch scope;
      * gradients are zeroed afterwards. Returns false, changing neither the parameters nor the moments, when the
      * gradient is not finite.
      */
