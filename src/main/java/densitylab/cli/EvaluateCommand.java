@@ -23,9 +23,9 @@ import java.util.concurrent.Callable;
 
 /** {@code densitylab evaluate}: OOD detection metrics of a trained model, results.json and report.html. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Score an in-distribution set and OOD sets (computing only what RUN/scores lacks), print",
-                "AUROC, AUPR-in, AUPR-out and FPR@95TPR for every score and OOD set (OOD = positive class), and",
-                "write RUN/results.json and a self-contained RUN/report.html."},
+        description = "Score an in-distribution set and OOD sets (computing only what RUN/scores lacks), print " +
+                "AUROC, AUPR-in, AUPR-out and FPR@95TPR for every score and OOD set (OOD = positive class), and " +
+                "write RUN/results.json and a self-contained RUN/report.html.",
         footer = {"", "Example: densitylab evaluate --run runs/g --in fashion-mnist --out mnist noise constant"})
 final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--in", required = true, paramLabel = "SET", description = "In-distribution set (a catalog name means its test split).")

@@ -10,14 +10,14 @@ import java.io.UncheckedIOException;
 @Command(name = "densitylab", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         sortOptions = false,
         description = {
-                "Train deep generative models on images and measure whether they know what they don't know:",
+                "Train deep generative models on images and measure whether they know what they don't know: " +
                 "likelihoods, OOD scores, detection metrics and a self-contained HTML report.",
                 "",
-                "Data sets are named by specs: a catalog name with an optional split (fashion-mnist:test),",
-                "a synthetic set (noise, constant, gaussian-noise; optionally @HxWxC), a path to a folder of",
-                "PNG/JPEG images, an IDX, CIFAR .bin or SVHN .mat file, each followed by transforms",
+                "Data sets are named by specs: a catalog name with an optional split (fashion-mnist:test), " +
+                "a synthetic set (noise, constant, gaussian-noise; optionally @HxWxC), a path to a folder of " +
+                "PNG/JPEG images, an IDX, CIFAR .bin or SVHN .mat file, each followed by transforms " +
                 "(+invert, +hflip, +vflip, +gray, +rgb, +resize=HxW, +scale=F)."},
-        footer = {"", "Environment: DENSITYLAB_DATA (data cache folder), DENSITYLAB_SOURCES (extra folders holding",
+        footer = {"", "Environment: DENSITYLAB_DATA (data cache folder), DENSITYLAB_SOURCES (extra folders holding " +
                 "data files), DENSITYLAB_OFFLINE=1 (never use the network).",
                 "See '${ROOT-COMMAND-NAME} COMMAND --help' for each command."},
         subcommands = {DemoCommand.class, DataCommand.class, TrainCommand.class, ScoreCommand.class, EvaluateCommand.class, BenchCommand.class,

@@ -17,8 +17,8 @@ import java.util.concurrent.Callable;
 
 /** {@code densitylab score}: per-image scores of data sets under a trained model. */
 @Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Score data sets with a trained model and write RUN/scores/SET.csv: one row per image",
-                "(index, label, one column per score; higher = more anomalous). Existing columns are reused."})
+        description = "Score data sets with a trained model and write RUN/scores/SET.csv: one row per image " +
+                "(index, label, one column per score; higher = more anomalous). Existing columns are reused.")
 final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "SET", split = ",",
             description = "Data set specs (repeatable; a catalog name means its test split).")

@@ -31,8 +31,10 @@ import java.util.concurrent.Callable;
 /** {@code densitylab train}: fit or train a model and save it in a run folder. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a model on a data set and save it, with its config, checkpoints and samples, in a run folder.",
-                "", "Models: gaussian, ppca, gmm (exact, closed form / EM, seconds) and pixel-categorical (trained by",
-                "Adam with the shared trainer). Writes RUN/config.json, RUN/model/, RUN/checkpoints/, RUN/samples.png."},
+                "", "Models: gaussian, ppca, gmm (exact, closed form / EM, seconds), and pixel-categorical, the flows " +
+                "realnvp and glow, and vae (trained by Adam with the shared trainer; --param preset=... and the other " +
+                "hyper-parameters are listed in the README). Writes RUN/config.json, RUN/model/, RUN/checkpoints/, " +
+                "RUN/samples.png."},
         footer = {"", "Example: densitylab train --model gmm --data fashion-mnist --run runs/gmm --param components=20"})
 final class TrainCommand implements Callable<Integer> {
     private static final int DEFAULT_EPOCHS = 10;
