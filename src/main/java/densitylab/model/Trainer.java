@@ -32,6 +32,8 @@ public final class Trainer {
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
     private static final double EPS = 1e-8;
+    /** The square root of float32's largest value: a larger gradient element makes the norm infinite. */
+    private static final float OVERFLOWS_WHEN_SQUARED = 1.8e19f;
     /** Updates skipped in a row for a non-finite gradient before training stops as diverged. */
     static final int MAX_BAD_GRADIENTS = 10;
     private static final ai.djl.ndarray.index.NDIndex ALL = new ai.djl.ndarray.index.NDIndex("...");
@@ -132,18 +134,19 @@ public final class Trainer {
                             }
                             gc.backward(l);
                         }
-                        if (adamStep(params, m1, m2, step + 1, sub)) {
+                        String badGradient = adamStep(params, m1, m2, step + 1, sub);
+                        if (badGradient == null) {
                             step++;
                             badGradients = 0;
                         } else if (++badGradients >= MAX_BAD_GRADIENTS) {
                             throw new TrainingDivergedException(String.format(
-                                    "the gradient was not finite %d steps in a row (epoch %d, batch %d, after step %d); "
+                                    "the gradient was not finite %d steps in a row (epoch %d, batch %d, after step %d; %s); "
                                             + "parameters are not updated. %sTry a lower --lr or a longer --warmup.",
-                                    badGradients, epoch + 1, b, step, lastGood == null ? "No checkpoint was written yet. "
+                                    badGradients, epoch + 1, b, step, badGradient, lastGood == null ? "No checkpoint was written yet. "
                                             : "The last good checkpoint is " + lastGood + " (continue with --resume). "));
                         } else {
-                            LOG.warn("epoch {}, batch {}: the gradient is not finite (the loss is {}); this update is skipped",
-                                    epoch + 1, b, loss);
+                            LOG.warn("epoch {}, batch {}: the gradient is not finite (the loss is {}; {}); this update is skipped",
+                                    epoch + 1, b, loss, badGradient);
                         }
                     }
                     images += batch.size();
@@ -190,10 +193,10 @@ public final class Trainer {
      * One Adam step with warm-up and clipping over all parameters at once: the gradients are concatenated
      * into one vector so that the update costs a few large ops instead of a dozen small ones per parameter
      * (each DJL op has a fixed cost, about a microsecond, on the single-threaded part of a step). All arrays are temp-attached to the batch scope;
-     * gradients are zeroed afterwards. Returns false, changing neither the parameters nor the moments, when the
-     * gradient is not finite.
+     * gradients are zeroed afterwards. Returns null, or, changing neither the parameters nor the moments, where
+     * the gradient is not finite (or its norm overflows float32) and which parameter arrays it is in.
      */
-    private boolean adamStep(List<NDArray> params, NDArray m, NDArray v, long step, NDManager sub) {
+    private String adamStep(List<NDArray> params, NDArray m, NDArray v, long step, NDManager sub) {
         double lr = settings.learningRate() * (settings.warmupSteps() > 0 ? Math.min(1.0, step / (double) settings.warmupSteps()) : 1.0);
         List<NDArray> grads = new ArrayList<>(params.size());
         NDList flat = new NDList(params.size());
@@ -211,10 +214,11 @@ public final class Trainer {
         NDArray g = flat.size() == 1 ? flat.get(0) : NDArrays.concat(flat);
         double norm = Math.sqrt(g.square().sum().getFloat());
         if (!Double.isFinite(norm)) { // a finite loss can still have an overflowing gradient: skip, do not poison Adam
+            String where = whereNotFinite(grads);
             for (NDArray gi : grads) {
                 gi.set(ALL, 0f); // not gi.subi(gi): NaN - NaN stays NaN
             }
-            return false;
+            return where;
         }
         if (settings.clipNorm() > 0 && norm > settings.clipNorm()) {
             g = g.mul((float) (settings.clipNorm() / (norm + 1e-6)));
@@ -230,7 +234,19 @@ public final class Trainer {
             p.subi(parts.get(i).reshape(p.getShape()));
             grads.get(i).subi(grads.get(i));
         }
-        return true;
+        return null;
+    }
+
+    /** Which parameter arrays (index in the model's list, shape) hold a gradient too large to square in float32. */
+    private static String whereNotFinite(List<NDArray> grads) {
+        List<String> bad = new ArrayList<>();
+        for (int i = 0; i < grads.size(); i++) {
+            float max = grads.get(i).abs().max().getFloat();
+            if (!(max < OVERFLOWS_WHEN_SQUARED)) {
+                bad.add(String.format("#%d %s max |g| %s", i, grads.get(i).getShape(), max));
+            }
+        }
+        return bad.isEmpty() ? "the sum of squares overflows" : "in parameter arrays " + String.join(", ", bad);
     }
 
     private Path checkpoint(Path dir, List<NDArray> params, NDArray m1, NDArray m2, long step, int epoch, int batch,

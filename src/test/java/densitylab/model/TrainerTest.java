@@ -130,7 +130,7 @@ class TrainerTest {
             NDArray l = inner.loss(batch);
             if (nanGradient.test(++calls)) {
                 NDArray p = parameters().get(0);
-                return l.add(p.sub(p).sqrt().sum().mul(0f)); // adds 0; d/dp sqrt(p - p) * 0 = inf * 0 = NaN
+                return l.add(Scalars.mul(p.sub(p).sqrt().sum(), 0)); // adds 0; d/dp sqrt(p - p) * 0 = inf * 0 = NaN
             }
             return calls >= nanFrom ? l.mul(Float.NaN) : l;
         }
@@ -206,6 +206,7 @@ class TrainerTest {
                 .isInstanceOf(TrainingDivergedException.class)
                 .hasMessageContaining("not finite " + Trainer.MAX_BAD_GRADIENTS + " steps in a row")
                 .hasMessageContaining("after step 3")
+                .hasMessageContaining("in parameter arrays #0 (16, 256) max |g| NaN")
                 .hasMessageContaining("last good checkpoint is " + ck.resolve("step-3"));
         for (float v : m.parameters().get(0).toFloatArray()) {
             assertThat(v).isFinite();

@@ -1,5 +1,6 @@
 package densitylab.model.flow;
 
+import densitylab.model.Scalars;
 import densitylab.model.ParamFactory;
 import ai.djl.ndarray.NDArray;
 
@@ -22,7 +23,7 @@ public final class ActNorm implements Transform {
     public Result forward(NDArray x) {
         long hw = x.getShape().get(2) * x.getShape().get(3);
         NDArray y = x.add(bias).mul(logScale.exp());
-        NDArray logDet = logScale.sum().mul((float) hw).broadcast(x.getShape().get(0));
+        NDArray logDet = Scalars.mul(logScale.sum(), hw).broadcast(x.getShape().get(0));
         return new Result(y, logDet.toType(x.getDataType(), false));
     }
 

@@ -1,5 +1,6 @@
 package densitylab.model.flow;
 
+import densitylab.model.Scalars;
 import densitylab.model.ParamFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -82,22 +83,22 @@ public final class FlowModel implements TrainableModel {
         Transform.Result pre = logit.forward(y);
         Transform.Result r = init ? flow.initialize(pre.y()) : flow.forward(pre.y());
         long d = y.getShape().size() / y.getShape().get(0);
-        NDArray logN = r.y().square().sum(new int[] {1}).mul(-0.5f).sub((float) (0.5 * d * Math.log(2 * Math.PI)));
+        NDArray logN = Scalars.mul(r.y().square().sum(new int[] {1}), -0.5).sub((float) (0.5 * d * Math.log(2 * Math.PI)));
         return logN.add(r.logDet()).add(pre.logDet()).sub((float) (d * Units.LOG_256));
     }
 
     @Override
     public NDArray loss(NDArray batch) {
         NDArray u = batch.getManager().randomUniform(0f, 1f, batch.getShape());
-        NDArray y = batch.add(u).div(256f);
+        NDArray y = Scalars.div(batch.add(u), 256);
         long d = batch.getShape().size() / batch.getShape().get(0);
-        return logProbOfDequantized(y, false).mean().mul((float) (-1.0 / (d * Math.log(2))));
+        return Scalars.mul(logProbOfDequantized(y, false).mean(), -1.0 / (d * Math.log(2)));
     }
 
     @Override
     public void initialize(NDArray firstBatch) {
         NDArray u = firstBatch.getManager().randomUniform(0f, 1f, firstBatch.getShape());
-        logProbOfDequantized(firstBatch.add(u).div(256f), true);
+        logProbOfDequantized(Scalars.div(firstBatch.add(u), 256), true);
     }
 
     @Override

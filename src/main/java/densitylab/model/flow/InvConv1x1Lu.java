@@ -1,5 +1,6 @@
 package densitylab.model.flow;
 
+import densitylab.model.Scalars;
 import densitylab.model.ParamFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.convolutional.Conv2d;
@@ -64,7 +65,7 @@ public final class InvConv1x1Lu implements Transform {
         NDArray w = weight().reshape(c, c, 1, 1);
         NDArray y = Conv2d.conv2d(x, w).singletonOrThrow();
         long hw = x.getShape().get(2) * x.getShape().get(3);
-        return new Result(y, logS.sum().mul((float) hw).broadcast(x.getShape().get(0)));
+        return new Result(y, Scalars.mul(logS.sum(), hw).broadcast(x.getShape().get(0)));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package densitylab.model.flow;
 
+import densitylab.model.Scalars;
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -18,7 +19,7 @@ public final class LogitTransform implements Transform {
 
     @Override
     public Result forward(NDArray x) {
-        NDArray s = x.mul((float) (1 - 2 * alpha)).add((float) alpha);
+        NDArray s = Scalars.mul(x, 1 - 2 * alpha).add((float) alpha);
         NDArray logS = s.log();
         NDArray log1mS = s.neg().add(1f).log();
         NDArray y = logS.sub(log1mS);

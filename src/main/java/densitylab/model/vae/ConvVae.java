@@ -1,5 +1,6 @@
 package densitylab.model.vae;
 
+import densitylab.model.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -135,7 +136,7 @@ public final class ConvVae implements TrainableModel {
 
     /** q(z|x) as (mu, logvar), each (B, L), for raw pixels x (B, C, H, W). */
     NDList encode(NDArray x) {
-        NDArray h = x.div(255f).sub(0.5f);
+        NDArray h = Scalars.div(x, 255).sub(0.5f);
         h = Activation.relu(Conv2d.conv2d(h, ew1, eb1, S2, P1).singletonOrThrow());
         h = Activation.relu(Conv2d.conv2d(h, ew2, eb2, S2, P1).singletonOrThrow());
         NDArray out = Linear.linear(h.reshape(h.getShape().get(0), -1), ewl, ebl).singletonOrThrow();
@@ -164,14 +165,14 @@ public final class ConvVae implements TrainableModel {
     /** log N(z; 0, I) summed over the last axis. */
     static NDArray logStdNormal(NDArray z) {
         long l = z.getShape().get(z.getShape().dimension() - 1);
-        return z.square().sum(new int[] {-1}).mul(-0.5f).sub((float) (0.5 * l * Math.log(2 * Math.PI)));
+        return Scalars.mul(z.square().sum(new int[] {-1}), -0.5).sub((float) (0.5 * l * Math.log(2 * Math.PI)));
     }
 
     /** log N(z; mu, exp(logvar)) summed over the last axis. */
     static NDArray logNormal(NDArray z, NDArray mu, NDArray logvar) {
         long l = z.getShape().get(z.getShape().dimension() - 1);
         NDArray q = z.sub(mu).square().mul(logvar.neg().exp()).add(logvar);
-        return q.sum(new int[] {-1}).mul(-0.5f).sub((float) (0.5 * l * Math.log(2 * Math.PI)));
+        return Scalars.mul(q.sum(new int[] {-1}), -0.5).sub((float) (0.5 * l * Math.log(2 * Math.PI)));
     }
 
     /** log-sum-exp over an axis, stable. */
@@ -194,7 +195,7 @@ public final class ConvVae implements TrainableModel {
         NDList q = encode(x);
         NDArray mu = q.get(0).expandDims(1);
         NDArray logvar = q.get(1).expandDims(1);
-        NDArray z = eps.mul(logvar.mul(0.5f).exp()).add(mu);
+        NDArray z = eps.mul(Scalars.mul(logvar, 0.5).exp()).add(mu);
         if (detach) {
             z = z.stopGradient();
         }
@@ -213,9 +214,9 @@ public final class ConvVae implements TrainableModel {
     /** The ELBO per example in nats for a given Gaussian posterior (mu, logvar), each (B, L), and noise eps (B, 1, L). */
     NDArray elbo(NDArray x, NDArray mu, NDArray logvar, NDArray eps) {
         long b = x.getShape().get(0);
-        NDArray z = eps.reshape(b, latent).mul(logvar.mul(0.5f).exp()).add(mu);
+        NDArray z = eps.reshape(b, latent).mul(Scalars.mul(logvar, 0.5).exp()).add(mu);
         NDArray rec = decoder.logLikelihood(decode(z), x);
-        NDArray kl = mu.square().add(logvar.exp()).sub(1f).sub(logvar).sum(new int[] {1}).mul(0.5f);
+        NDArray kl = Scalars.mul(mu.square().add(logvar.exp()).sub(1f).sub(logvar).sum(new int[] {1}), 0.5);
         return rec.sub(kl);
     }
 
@@ -231,11 +232,11 @@ public final class ConvVae implements TrainableModel {
 
     @Override
     public NDArray loss(NDArray batch) {
-        float toBpd = (float) (-1.0 / (dims() * Math.log(2)));
+        double toBpd = -1.0 / (dims() * Math.log(2));
         long b = batch.getShape().get(0);
         if (objective.equals("elbo")) {
             NDArray eps = batch.getManager().randomNormal(new Shape(b, 1, latent));
-            return elbo(batch, eps).mean().mul(toBpd);
+            return Scalars.mul(elbo(batch, eps).mean(), toBpd);
         }
         NDArray eps = batch.getManager().randomNormal(new Shape(b, trainSamples, latent));
         Samples s = samples(batch, eps, true);
@@ -244,7 +245,7 @@ public final class ConvVae implements TrainableModel {
         NDArray surrogate = w.mul(s.logLik().add(s.logPrior()).add(s.logQ())).sum(new int[] {1}).mean();
         NDArray iwaeBound = logSumExp(logW, 1).sub((float) Math.log(trainSamples)).mean().stopGradient();
         // value: the IWAE bound in bits/dim; gradient: the reweighted wake-sleep update
-        return iwaeBound.add(surrogate.sub(surrogate.stopGradient())).mul(toBpd);
+        return Scalars.mul(iwaeBound.add(surrogate.sub(surrogate.stopGradient())), toBpd);
     }
 
     /** Standard-normal noise (B, K, L) from a seeded generator, so that scores repeat. */

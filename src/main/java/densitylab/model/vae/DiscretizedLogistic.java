@@ -1,5 +1,6 @@
 package densitylab.model.vae;
 
+import densitylab.model.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 
@@ -55,10 +56,10 @@ public final class DiscretizedLogistic implements PixelDecoder {
         NDArray p = split(params);
         NDArray logWeights = p.get(":, :, 0:" + k).logSoftmax(2);
         NDArray mu = p.get(":, :, " + k + ":" + 2 * k);
-        NDArray logS = p.get(":, :, " + 2 * k + ":").maximum(MIN_LOG_SCALE);
+        NDArray logS = Scalars.maximum(p.get(":, :, " + 2 * k + ":"), MIN_LOG_SCALE);
         NDArray x5 = x.expandDims(2); // (B, C, 1, H, W): broadcast over the components
         NDArray inv = logS.neg().exp();
-        NDArray centred = x5.div(127.5f).sub(1f).sub(mu);
+        NDArray centred = Scalars.div(x5, 127.5).sub(1f).sub(mu);
         NDArray plus = centred.add(1f / 255f).mul(inv);
         NDArray minus = centred.sub(1f / 255f).mul(inv);
         NDArray logCdfPlus = logSigmoid(plus);               // for x = 0: log P(X <= 0.5 bin edge)
@@ -66,9 +67,9 @@ public final class DiscretizedLogistic implements PixelDecoder {
         NDArray cdfDelta = Activation.sigmoid(plus).sub(Activation.sigmoid(minus));
         // in the middle: log of the bin's mass; where it underflows, the density at the centre times the bin width
         NDArray mid = centred.mul(inv);
-        NDArray logPdfMid = mid.sub(logS).sub(Activation.softPlus(mid).mul(2f));
+        NDArray logPdfMid = mid.sub(logS).sub(Scalars.mul(Activation.softPlus(mid), 2));
         NDArray useMass = cdfDelta.gt(1e-5f).toType(x.getDataType(), false);
-        NDArray logMid = useMass.mul(cdfDelta.maximum(1e-12f).log())
+        NDArray logMid = useMass.mul(Scalars.maximum(cdfDelta, 1e-12).log())
                 .add(useMass.neg().add(1f).mul(logPdfMid.sub((float) Math.log(127.5))));
         NDArray isLow = x5.lt(0.5f).toType(x.getDataType(), false);
         NDArray isHigh = x5.gt(254.5f).toType(x.getDataType(), false);

@@ -1,0 +1,166 @@
+package densitylab.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import densitylab.data.ImageSet;
+import densitylab.model.flow.FlowKinds;
+import densitylab.model.vae.VaeKind;
+import org.junit.jupiter.api.Test;
+
+import java.lang.ref.Reference;
+import java.lang.ref.WeakReference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Gradients must not depend on when the garbage collector runs. DJL's number operands live in Java direct
+ * buffers that the collector frees while autograd may still need them (see {@link Scalars}); these tests
+ * free every unreachable direct buffer between the forward and the backward pass and fill the freed memory
+ * with a poison value before backward reads it.
+ */
+class ScalarsTest {
+    private static final float POISON = 1e30f;
+    private static final int REPEATS = 64;
+
+    /**
+     * Frees the memory of every unreachable direct buffer (a full collection, then waiting until the
+     * collector has cleared an object allocated just before, so that the buffers' cleaners have run) and
+     * reallocates small direct buffers filled with {@link #POISON}, which glibc serves from the chunks just
+     * freed. Returns them: they must stay reachable until the backward pass has read the memory.
+     */
+    static List<ByteBuffer> poisonFreedJavaMemory() throws InterruptedException {
+        for (int round = 0; round < 3; round++) {
+            WeakReference<Object> probe = new WeakReference<>(new Object());
+            for (int i = 0; i < 50 && probe.get() != null; i++) {
+                System.gc();
+                Thread.sleep(5);
+            }
+            Thread.sleep(20); // the cleaner thread frees the buffers' memory after the collection
+        }
+        List<ByteBuffer> held = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            ByteBuffer b = ByteBuffer.allocateDirect(4 * (1 + i % 4)).order(ByteOrder.nativeOrder());
+            while (b.remaining() >= 4) {
+                b.putFloat(POISON);
+            }
+            held.add(b);
+        }
+        return held;
+    }
+
+    /**
+     * The gradient of REPEATS * sum(f(p)) at p, computed as a sum of REPEATS terms, with the freed Java memory
+     * poisoned between forward and backward. The repeats make sure some freed memory goes where the poison
+     * reaches it: the collector's thread keeps the first few chunks it frees in a cache of its own.
+     */
+    private static float[] gradientWithPoisonedMemory(float[] p0, Function<NDArray, NDArray> f) throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray p = m.create(p0);
+            p.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray y = f.apply(p).sum();
+                for (int i = 1; i < REPEATS; i++) {
+                    y = y.add(f.apply(p).sum());
+                }
+                List<ByteBuffer> held = poisonFreedJavaMemory();
+                gc.backward(y);
+                Reference.reachabilityFence(held);
+            }
+            return p.getGradient().toFloatArray();
+        }
+    }
+
+    @Test
+    void scalarOperandsKeepTheirValueUntilBackward() throws Exception {
+        float[] p = {-1f, 0.5f, 2f, 3f};
+        float r = REPEATS;
+        assertThat(gradientWithPoisonedMemory(p, x -> Scalars.mul(x, 3.0))).containsExactly(3 * r, 3 * r, 3 * r, 3 * r);
+        assertThat(gradientWithPoisonedMemory(p, x -> Scalars.div(x, 4.0))).containsExactly(r / 4, r / 4, r / 4, r / 4);
+        assertThat(gradientWithPoisonedMemory(p, x -> Scalars.maximum(x, 1.0))).containsExactly(0f, 0f, r, r);
+    }
+
+    @Test
+    void scalarResultsMatchDjlsOwnOps() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(new float[] {-1f, 0.5f, 2f, 3f});
+            assertThat(Scalars.mul(x, 3.0).toFloatArray()).containsExactly(x.mul(3f).toFloatArray());
+            assertThat(Scalars.div(x, 4.0).toFloatArray()).containsExactly(x.div(4f).toFloatArray());
+            assertThat(Scalars.maximum(x, 1.0).toFloatArray()).containsExactly(x.maximum(1f).toFloatArray());
+            assertThat(Scalars.mul(x, 3.0).getShape()).isEqualTo(x.getShape());
+        }
+    }
+
+    /**
+     * Proves that {@link #poisonFreedJavaMemory()} reaches the memory in question: with DJL's own number
+     * operand the gradient of 3x is wrong, freed memory read as numbers. If this starts failing after a DJL
+     * upgrade, DJL keeps the number alive itself and {@link Scalars} may no longer be needed.
+     */
+    @Test
+    void djlsOwnNumberOperandIsReadAfterItWasFreed() throws Exception {
+        float[] g = gradientWithPoisonedMemory(new float[] {1f, 2f}, x -> x.mul(3f));
+        for (float v : g) {
+            assertThat(v).as("gradient of %d * 3x", REPEATS).isNotCloseTo(3f * REPEATS, within(1f));
+        }
+    }
+
+    private static ImageSet images(int n, int side, long seed) {
+        Random r = new Random(seed);
+        byte[] px = new byte[n * side * side];
+        r.nextBytes(px);
+        return ImageSet.of("random", 1, side, side, px, null);
+    }
+
+    /** The gradients of every parameter for one loss, optionally with the freed Java memory poisoned before backward. */
+    private static List<float[]> gradients(TrainableModel model, ImageSet batch, boolean poison) throws Exception {
+        List<float[]> out = new ArrayList<>();
+        try (NDManager sub = model.manager().newSubManager()) {
+            NDArray x = batch.toNDArray(sub);
+            Engine.getInstance().setRandomSeed(11); // the same dequantisation noise and reparameterisation samples
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray loss = model.loss(x);
+                List<ByteBuffer> held = poison ? poisonFreedJavaMemory() : List.of();
+                gc.backward(loss);
+                Reference.reachabilityFence(held);
+            }
+            for (NDArray p : model.parameters()) {
+                out.add(p.getGradient().toFloatArray());
+                p.getGradient().subi(p.getGradient());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void everyTrainableModelsGradientIsTheSameWhenTheCollectorRunsBeforeBackward() throws Exception {
+        ImageSet batch = images(8, 8, 3);
+        Map<String, TrainableModel> models = Map.of(
+                "glow", FlowKinds.build("glow", new int[] {1, 8, 8}, Map.of("levels", "2", "steps", "2", "hidden", "8"), 1),
+                "realnvp", FlowKinds.build("realnvp", new int[] {1, 8, 8}, Map.of("levels", "2", "steps", "2", "hidden", "8"), 1),
+                "vae elbo", VaeKind.build(new int[] {1, 8, 8}, Map.of("latent", "4", "width", "8", "decoder", "logistic"), 1),
+                "vae forward-kl", VaeKind.build(new int[] {1, 8, 8}, Map.of("latent", "4", "width", "8", "decoder", "bernoulli",
+                        "objective", "forward-kl", "samples", "3"), 1),
+                "pixel-categorical", new PixelCategorical(new int[] {1, 8, 8}));
+        for (Map.Entry<String, TrainableModel> e : models.entrySet()) {
+            TrainableModel model = e.getValue();
+            try (NDManager init = model.manager().newSubManager()) {
+                model.initialize(batch.toNDArray(init));
+            }
+            List<float[]> clean = gradients(model, batch, false);
+            List<float[]> poisoned = gradients(model, batch, true);
+            for (int i = 0; i < clean.size(); i++) {
+                // the same up to the last bits (two threads may sum in another order, 0 may come out as -0)
+                assertThat(poisoned.get(i)).as("%s, parameter %d", e.getKey(), i).containsExactly(clean.get(i), within(1e-6f));
+            }
+        }
+    }
+}
