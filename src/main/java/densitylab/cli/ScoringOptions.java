@@ -10,6 +10,7 @@ import densitylab.score.Scores;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,25 +41,63 @@ final class ScoringOptions {
     @Option(names = "--regret-lr", paramLabel = "LR", defaultValue = "1e-2", description = "Learning rate of likelihood-regret (default: ${DEFAULT-VALUE}).")
     double regretLr;
 
-    /** The run's scores, fitted on the run's training data where they need it. */
-    List<OodScore> fittedScores(GenerativeModel model, DataResolver r, DataOptions data) throws IOException {
+    /**
+     * The run's scores; those that need the run's training data are fitted on it when they first score, so a
+     * command whose score files already hold every column (evaluate run again with other OOD sets, say)
+     * neither loads nor scores the training data.
+     */
+    List<OodScore> fittedScores(GenerativeModel model, DataResolver r, DataOptions data) {
         List<String> names = scores.isEmpty() ? Scores.defaultsFor(model) : scores;
         if (names.isEmpty()) {
             throw new IllegalArgumentException("model '" + model.kind() + "' supports no default score; name one with --score");
         }
         List<OodScore> out = new ArrayList<>();
-        ImageSet train = null;
+        ImageSet[] train = new ImageSet[1]; // loaded once, for every score that needs it
         for (String n : names) {
             OodScore s = Scores.create(n, model, new ScoreOptions(iwaeSamples, regretSteps, regretLr));
-            if (n.equals("typicality")) {
-                if (train == null) {
-                    train = trainingSet(model, r, data);
+            out.add(!n.equals("typicality") ? s : new FitOnFirstUse(s, () -> {
+                if (train[0] == null) {
+                    train[0] = trainingSet(model, r, data);
                 }
-                s = s.fit(train);
-            }
-            out.add(s);
+                return train[0];
+            }));
         }
         return out;
+    }
+
+    /** Where a score's training data comes from; may read files. */
+    interface TrainingData {
+        ImageSet load() throws IOException;
+    }
+
+    /** A score that is fitted on the training data just before it first scores. */
+    static final class FitOnFirstUse implements OodScore {
+        private final OodScore score;
+        private final TrainingData train;
+        private boolean fitted;
+
+        FitOnFirstUse(OodScore score, TrainingData train) {
+            this.score = score;
+            this.train = train;
+        }
+
+        @Override
+        public String name() {
+            return score.name();
+        }
+
+        @Override
+        public double[] score(ImageSet images) {
+            if (!fitted) {
+                try {
+                    score.fit(train.load());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                fitted = true;
+            }
+            return score.score(images);
+        }
     }
 
     private ImageSet trainingSet(GenerativeModel model, DataResolver r, DataOptions data) throws IOException {

@@ -134,6 +134,29 @@ class CliEndToEndTest {
         assertThat(config.at("/result/steps").asLong()).isGreaterThan(10);
     }
 
+    @Test
+    void typicalityIsFittedOnTheTrainingDataOnlyWhenAColumnIsMissing() throws Exception {
+        Path images = tmp.resolve("train-images");
+        densitylab.data.ImageFolder.write(densitylab.data.Synthetic.generate("gaussian-noise", 200, 1, 8, 8, 3), images);
+        Path run = tmp.resolve("typ");
+        Run t = cli("train", "--model", "gaussian", "--data", images.toString(), "--run", run.toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        String[] evaluate = {"evaluate", "--run", run.toString(), "--in", "gaussian-noise@8x8x1", "--out", "constant@8x8x1",
+                "--score", "likelihood,typicality", "--limit", "50", "--bootstrap", "10"};
+        Run first = cli(evaluate);
+        assertThat(first.code()).as(first.err()).isZero();
+        String metrics = first.out().substring(first.out().indexOf("score "));
+
+        Trees.delete(images); // the training data is gone; every score column is cached
+        Run again = cli(evaluate);
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.out().substring(again.out().indexOf("score "))).isEqualTo(metrics);
+
+        Run newSet = cli(with(evaluate, "--out", "noise@8x8x1")); // a new column needs the fit, hence the training data
+        assertThat(newSet.code()).as(newSet.err()).isEqualTo(1);
+        assertThat(newSet.err()).contains(images.toString());
+    }
+
     private static String[] with(String[] args, String... more) {
         String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
         System.arraycopy(more, 0, all, args.length, more.length);
