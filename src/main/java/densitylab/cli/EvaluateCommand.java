@@ -53,7 +53,7 @@ final class EvaluateCommand implements Callable<Integer> {
         RunFolder rf = new RunFolder(scoring.run);
         GenerativeModel model = rf.loadModel();
         DataResolver r = dataOptions.resolver();
-        List<OodScore> scores = scoring.fittedScores(model, r, dataOptions);
+        List<OodScore> scores = scoring.createScores(model, r, dataOptions);
         ImageSet inSet = dataOptions.loadFor(r, in, "test", model.shape(), scoring.limit);
         Map<String, ImageSet> outSets = new LinkedHashMap<>();
         for (String o : outs) {

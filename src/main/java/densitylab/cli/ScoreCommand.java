@@ -35,7 +35,7 @@ final class ScoreCommand implements Callable<Integer> {
         RunFolder rf = new RunFolder(scoring.run);
         GenerativeModel model = rf.loadModel();
         DataResolver r = dataOptions.resolver();
-        List<OodScore> scores = scoring.fittedScores(model, r, dataOptions);
+        List<OodScore> scores = scoring.createScores(model, r, dataOptions);
         Experiment ex = new Experiment(model, rf.scores());
         for (String spec : data) {
             ImageSet set = dataOptions.loadFor(r, spec, "test", model.shape(), scoring.limit);

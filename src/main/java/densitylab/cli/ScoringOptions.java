@@ -46,7 +46,7 @@ final class ScoringOptions {
      * command whose score files already hold every column (evaluate run again with other OOD sets, say)
      * neither loads nor scores the training data.
      */
-    List<OodScore> fittedScores(GenerativeModel model, DataResolver r, DataOptions data) {
+    List<OodScore> createScores(GenerativeModel model, DataResolver r, DataOptions data) throws IOException {
         List<String> names = scores.isEmpty() ? Scores.defaultsFor(model) : scores;
         if (names.isEmpty()) {
             throw new IllegalArgumentException("model '" + model.kind() + "' supports no default score; name one with --score");
@@ -55,12 +55,16 @@ final class ScoringOptions {
         ImageSet[] train = new ImageSet[1]; // loaded once, for every score that needs it
         for (String n : names) {
             OodScore s = Scores.create(n, model, new ScoreOptions(iwaeSamples, regretSteps, regretLr));
-            out.add(!n.equals("typicality") ? s : new FitOnFirstUse(s, () -> {
-                if (train[0] == null) {
-                    train[0] = trainingSet(model, r, data);
-                }
-                return train[0];
-            }));
+            if (n.equals("typicality")) {
+                String spec = trainingSpec(); // fails now, before any scoring, if the run names no training data
+                s = new FitOnFirstUse(s, () -> {
+                    if (train[0] == null) {
+                        train[0] = data.loadFor(r, spec, "train", model.shape(), fitLimit);
+                    }
+                    return train[0];
+                });
+            }
+            out.add(s);
         }
         return out;
     }
@@ -72,7 +76,7 @@ final class ScoringOptions {
 
     /** A score that is fitted on the training data just before it first scores. */
     static final class FitOnFirstUse implements OodScore {
-        private final OodScore score;
+        private OodScore score;
         private final TrainingData train;
         private boolean fitted;
 
@@ -87,25 +91,32 @@ final class ScoringOptions {
         }
 
         @Override
+        public OodScore fit(ImageSet images) {
+            score = score.fit(images);
+            fitted = true;
+            return this;
+        }
+
+        @Override
         public double[] score(ImageSet images) {
             if (!fitted) {
                 try {
-                    score.fit(train.load());
+                    fit(train.load());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                fitted = true;
             }
             return score.score(images);
         }
     }
 
-    private ImageSet trainingSet(GenerativeModel model, DataResolver r, DataOptions data) throws IOException {
+    /** The spec of the run's training data, from its config.json. */
+    private String trainingSpec() throws IOException {
         Map<String, Object> config = new RunFolder(run).readConfig();
         Object d = config.get("data");
         if (!(d instanceof Map<?, ?> m) || !(m.get("spec") instanceof String spec)) {
-            throw new IllegalArgumentException(run + "/config.json names no training data, which this score needs");
+            throw new IllegalArgumentException(run + "/config.json names no training data, which the typicality score needs");
         }
-        return data.loadFor(r, spec, "train", model.shape(), fitLimit);
+        return spec;
     }
 }

@@ -61,7 +61,8 @@ public final class Experiment {
     /**
      * The scores of one set: cached columns are reused when the cache file was computed on exactly these
      * images (their SHA-256 is kept beside it in SET.csv.sha256), the others are computed and the file is
-     * rewritten. For likelihood models the likelihood column is always present.
+     * rewritten after each new column, so a score that fails keeps the columns computed before it. For
+     * likelihood models the likelihood column is always present.
      */
     public ScoreTable score(String name, ImageSet set, List<OodScore> scores) throws IOException {
         Path file = scoresDir == null ? null : scoresDir.resolve(ScoreTable.fileName(name));
@@ -79,20 +80,18 @@ public final class Experiment {
         if (model instanceof DensityModel d && all.stream().noneMatch(s -> s.name().equals("likelihood"))) {
             all.add(0, new LikelihoodScore(d));
         }
-        boolean changed = false;
         for (OodScore s : all) {
             if (table.get(s.name()) == null) {
                 long t0 = System.nanoTime();
                 table.put(s.name(), s.score(set));
                 LOG.info("scored {} images of {} with {} in {}", set.size(), name, s.name(),
                         String.format("%.1f s", (System.nanoTime() - t0) / 1e9));
-                changed = true;
+                if (file != null) {
+                    Files.deleteIfExists(checksum);
+                    table.write(file);
+                    AtomicFiles.writeString(checksum, sha + "\n");
+                }
             }
-        }
-        if (changed && file != null) {
-            Files.deleteIfExists(checksum);
-            table.write(file);
-            AtomicFiles.writeString(checksum, sha + "\n");
         }
         return table;
     }

@@ -12,9 +12,11 @@ import ai.djl.ndarray.types.Shape;
  * for the backward pass of mul, div and maximum (the gradient of x * c is c), but it does not own its memory:
  * once the garbage collector frees the buffer, a backward pass that runs later reads freed memory. Glow's
  * log-determinant gradients came out as 1e16-1e31 a few times per thousand steps (and on most steps with a
- * small young generation), which the Trainer then had to skip. Here the number lives in an array libtorch
- * allocates itself, so autograd's reference keeps it alive. Ops whose backward does not save the number
- * (add, sub) are safe either way.
+ * small young generation); the Trainer skipped those whose norm overflowed and applied the rest, and a
+ * freed number read back as another plausible number went unnoticed. Here the number lives in an array
+ * libtorch allocates itself, so autograd's reference keeps it alive. Ops whose backward does not save the
+ * number (add, sub, and clip, which passes it by value) are safe either way; minimum and pow with a number
+ * are not, and have no helper here because no model uses them.
  */
 public final class Scalars {
     private Scalars() {
@@ -41,8 +43,11 @@ public final class Scalars {
         }
     }
 
-    /** A 0-d array holding c, in x's manager and data type, in memory that libtorch owns. */
+    /** A 0-d array holding c (rounded to float), in x's manager and data type, in memory that libtorch owns. */
     private static NDArray of(NDArray x, double c) {
+        if (!x.getDataType().isFloating()) {
+            throw new IllegalArgumentException("Scalars work on floating-point arrays, got " + x.getDataType());
+        }
         return x.getManager().full(new Shape(), (float) c, x.getDataType());
     }
 }

@@ -193,8 +193,9 @@ public final class Trainer {
      * One Adam step with warm-up and clipping over all parameters at once: the gradients are concatenated
      * into one vector so that the update costs a few large ops instead of a dozen small ones per parameter
      * (each DJL op has a fixed cost, about a microsecond, on the single-threaded part of a step). All arrays are temp-attached to the batch scope;
-     * gradients are zeroed afterwards. Returns null, or, changing neither the parameters nor the moments, where
-     * the gradient is not finite (or its norm overflows float32) and which parameter arrays it is in.
+     * gradients are zeroed afterwards. Returns null after an update; where the gradient is not finite (or its
+     * norm overflows float32), changes neither the parameters nor the moments and returns where the bad
+     * values are.
      */
     private String adamStep(List<NDArray> params, NDArray m, NDArray v, long step, NDManager sub) {
         double lr = settings.learningRate() * (settings.warmupSteps() > 0 ? Math.min(1.0, step / (double) settings.warmupSteps()) : 1.0);

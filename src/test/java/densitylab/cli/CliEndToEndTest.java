@@ -155,6 +155,8 @@ class CliEndToEndTest {
         Run newSet = cli(with(evaluate, "--out", "noise@8x8x1")); // a new column needs the fit, hence the training data
         assertThat(newSet.code()).as(newSet.err()).isEqualTo(1);
         assertThat(newSet.err()).contains(images.toString());
+        // the likelihood column computed before the failing fit is kept
+        assertThat(Files.readAllLines(run.resolve("scores/noise@8x8x1.csv")).get(0)).contains("likelihood").doesNotContain("typicality");
     }
 
     private static String[] with(String[] args, String... more) {

@@ -10,10 +10,12 @@ import densitylab.model.vae.VaeKind;
 import org.junit.jupiter.api.Test;
 
 import java.lang.ref.Reference;
-import java.lang.ref.WeakReference;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -33,19 +35,22 @@ class ScalarsTest {
     private static final int REPEATS = 64;
 
     /**
-     * Frees the memory of every unreachable direct buffer (a full collection, then waiting until the
-     * collector has cleared an object allocated just before, so that the buffers' cleaners have run) and
-     * reallocates small direct buffers filled with {@link #POISON}, which glibc serves from the chunks just
-     * freed. Returns them: they must stay reachable until the backward pass has read the memory.
+     * Frees the memory of every unreachable direct buffer (full collections until the JVM's count of direct
+     * buffers stops falling, i.e. their cleaners have run) and reallocates small direct buffers filled with
+     * {@link #POISON}, which glibc serves from the chunks just freed. Returns them: they must stay reachable
+     * until the backward pass has read the memory.
      */
     static List<ByteBuffer> poisonFreedJavaMemory() throws InterruptedException {
-        for (int round = 0; round < 3; round++) {
-            WeakReference<Object> probe = new WeakReference<>(new Object());
-            for (int i = 0; i < 50 && probe.get() != null; i++) {
-                System.gc();
-                Thread.sleep(5);
-            }
-            Thread.sleep(20); // the cleaner thread frees the buffers' memory after the collection
+        BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        long before = Long.MAX_VALUE;
+        int steady = 0;
+        for (int i = 0; i < 200 && steady < 3; i++) {
+            System.gc();
+            Thread.sleep(5);
+            long now = direct.getCount();
+            steady = now < before ? 0 : steady + 1;
+            before = Math.min(before, now);
         }
         List<ByteBuffer> held = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {
@@ -103,7 +108,8 @@ class ScalarsTest {
     /**
      * Proves that {@link #poisonFreedJavaMemory()} reaches the memory in question: with DJL's own number
      * operand the gradient of 3x is wrong, freed memory read as numbers. If this starts failing after a DJL
-     * upgrade, DJL keeps the number alive itself and {@link Scalars} may no longer be needed.
+     * upgrade, DJL may keep the number alive itself (then {@link Scalars} may no longer be needed); it could
+     * also mean that glibc served the poison from other memory than the freed buffers.
      */
     @Test
     void djlsOwnNumberOperandIsReadAfterItWasFreed() throws Exception {
@@ -120,14 +126,27 @@ class ScalarsTest {
         return ImageSet.of("random", 1, side, side, px, null);
     }
 
-    /** The gradients of every parameter for one loss, optionally with the freed Java memory poisoned before backward. */
-    private static List<float[]> gradients(TrainableModel model, ImageSet batch, boolean poison) throws Exception {
+    /** The gradients of a model's parameters, and of a canary 3x (summed REPEATS times) computed beside its loss. */
+    private record Gradients(List<float[]> params, float[] canary) {
+    }
+
+    /**
+     * The gradients of every parameter for one loss, optionally with the freed Java memory poisoned before
+     * backward. The canary uses DJL's own number operand, so with poisoning its gradient shows whether the
+     * poison reached the freed memory in this very call.
+     */
+    private static Gradients gradients(TrainableModel model, ImageSet batch, boolean poison) throws Exception {
         List<float[]> out = new ArrayList<>();
         try (NDManager sub = model.manager().newSubManager()) {
             NDArray x = batch.toNDArray(sub);
+            NDArray canary = sub.create(new float[] {1f, 2f});
+            canary.setRequiresGradient(true);
             Engine.getInstance().setRandomSeed(11); // the same dequantisation noise and reparameterisation samples
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray loss = model.loss(x);
+                for (int i = 0; i < REPEATS; i++) {
+                    loss = loss.add(canary.mul(3f).sum());
+                }
                 List<ByteBuffer> held = poison ? poisonFreedJavaMemory() : List.of();
                 gc.backward(loss);
                 Reference.reachabilityFence(held);
@@ -136,30 +155,41 @@ class ScalarsTest {
                 out.add(p.getGradient().toFloatArray());
                 p.getGradient().subi(p.getGradient());
             }
+            return new Gradients(out, canary.getGradient().toFloatArray());
         }
-        return out;
     }
 
     @Test
     void everyTrainableModelsGradientIsTheSameWhenTheCollectorRunsBeforeBackward() throws Exception {
         ImageSet batch = images(8, 8, 3);
-        Map<String, TrainableModel> models = Map.of(
-                "glow", FlowKinds.build("glow", new int[] {1, 8, 8}, Map.of("levels", "2", "steps", "2", "hidden", "8"), 1),
-                "realnvp", FlowKinds.build("realnvp", new int[] {1, 8, 8}, Map.of("levels", "2", "steps", "2", "hidden", "8"), 1),
-                "vae elbo", VaeKind.build(new int[] {1, 8, 8}, Map.of("latent", "4", "width", "8", "decoder", "logistic"), 1),
-                "vae forward-kl", VaeKind.build(new int[] {1, 8, 8}, Map.of("latent", "4", "width", "8", "decoder", "bernoulli",
-                        "objective", "forward-kl", "samples", "3"), 1),
-                "pixel-categorical", new PixelCategorical(new int[] {1, 8, 8}));
+        Map<String, TrainableModel> models = new LinkedHashMap<>();
+        models.put("glow", FlowKinds.build("glow", new int[] {1, 8, 8}, Map.of("levels", "2", "steps", "2", "hidden", "8"), 1));
+        models.put("realnvp", FlowKinds.build("realnvp", new int[] {1, 8, 8}, Map.of("levels", "2", "steps", "2", "hidden", "8"), 1));
+        models.put("vae categorical", VaeKind.build(new int[] {1, 8, 8}, Map.of("latent", "4", "width", "8"), 1));
+        models.put("vae logistic", VaeKind.build(new int[] {1, 8, 8}, Map.of("latent", "4", "width", "8", "decoder", "logistic"), 1));
+        models.put("vae forward-kl", VaeKind.build(new int[] {1, 8, 8}, Map.of("latent", "4", "width", "8", "decoder", "bernoulli",
+                "objective", "forward-kl", "samples", "3"), 1));
+        models.put("pixel-categorical", new PixelCategorical(new int[] {1, 8, 8}));
         for (Map.Entry<String, TrainableModel> e : models.entrySet()) {
-            TrainableModel model = e.getValue();
-            try (NDManager init = model.manager().newSubManager()) {
-                model.initialize(batch.toNDArray(init));
-            }
-            List<float[]> clean = gradients(model, batch, false);
-            List<float[]> poisoned = gradients(model, batch, true);
-            for (int i = 0; i < clean.size(); i++) {
-                // the same up to the last bits (two threads may sum in another order, 0 may come out as -0)
-                assertThat(poisoned.get(i)).as("%s, parameter %d", e.getKey(), i).containsExactly(clean.get(i), within(1e-6f));
+            try (NDManager owner = e.getValue().manager()) {
+                TrainableModel model = e.getValue();
+                try (NDManager init = owner.newSubManager()) {
+                    model.initialize(batch.toNDArray(init));
+                }
+                Gradients clean = gradients(model, batch, false);
+                Gradients poisoned = gradients(model, batch, true);
+                assertThat(clean.canary()).containsExactly(3f * REPEATS, 3f * REPEATS);
+                assertThat(poisoned.canary()[0]).as("%s: the poison reached the freed memory", e.getKey())
+                        .isNotCloseTo(3f * REPEATS, within(1f));
+                for (int i = 0; i < clean.params().size(); i++) {
+                    float[] want = clean.params().get(i);
+                    float[] got = poisoned.params().get(i);
+                    for (int k = 0; k < want.length; k++) {
+                        // the same up to the last bits: two threads may sum in another order
+                        assertThat(got[k]).as("%s, parameter %d, element %d", e.getKey(), i, k)
+                                .isCloseTo(want[k], within(1e-7f + 1e-4f * Math.abs(want[k])));
+                    }
+                }
             }
         }
     }
