@@ -52,17 +52,11 @@ final class ScoringOptions {
             throw new IllegalArgumentException("model '" + model.kind() + "' supports no default score; name one with --score");
         }
         List<OodScore> out = new ArrayList<>();
-        ImageSet[] train = new ImageSet[1]; // loaded once, for every score that needs it
         for (String n : names) {
             OodScore s = Scores.create(n, model, new ScoreOptions(iwaeSamples, regretSteps, regretLr));
             if (n.equals("typicality")) {
                 String spec = trainingSpec(); // fails now, before any scoring, if the run names no training data
-                s = new FitOnFirstUse(s, () -> {
-                    if (train[0] == null) {
-                        train[0] = data.loadFor(r, spec, "train", model.shape(), fitLimit);
-                    }
-                    return train[0];
-                });
+                s = new FitOnFirstUse(s, () -> data.loadFor(r, spec, "train", model.shape(), fitLimit));
             }
             out.add(s);
         }
