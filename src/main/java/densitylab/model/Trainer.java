@@ -192,8 +192,8 @@ public final class Trainer {
     /**
      * One Adam step with warm-up and clipping over all parameters at once: the gradients are concatenated
      * into one vector so that the update costs a few large ops instead of a dozen small ones per parameter
-     * (each DJL op has a fixed cost, about a microsecond, on the single-threaded part of a step). All arrays are temp-attached to the batch scope;
-     * gradients are zeroed afterwards. Returns null after an update; where the gradient is not finite (or its
+     * (each DJL op has a fixed cost, about a microsecond, on the single-threaded part of a step). All arrays
+     * are temp-attached to the batch scope; gradients are zeroed afterwards. Returns null after an update; where the gradient is not finite (or its
      * norm overflows float32), changes neither the parameters nor the moments and returns where the bad
      * values are.
      */
