@@ -10,7 +10,7 @@
 #   BENCH_SECONDS  training seconds (default 120; the first argument wins)
 #   THREADS        threads of both (default 2); BATCH (default 64); SCORE_IMAGES (default 10000, the whole test split: scoring 2000 takes a quarter of a second and its ratio varies by 5-10% between runs)
 #   PRESET         glow preset, small or medium (default small); SEED (default 0)
-#   MALLOC         reuse (default): both sides run with the launcher's glibc settings (one arena, no mmap, no
+#   MALLOC         reuse (default): both sides run with the launcher's glibc settings (two arenas, no mmap, no
 #                  trimming; see ./densitylab); default: both keep glibc's defaults
 #   PY_ARGS        extra arguments of glow.py, e.g. --channels-last (the memory layout densitylab's coupling
 #                  networks use; without it PyTorch runs them in its default layout)
@@ -27,7 +27,7 @@ preset="${PRESET:-small}"
 seed="${SEED:-0}"
 malloc="${MALLOC:-reuse}"
 if [ "$malloc" = reuse ]; then
-  export MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736
+  export MALLOC_ARENA_MAX=2 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=134217728
 else
   export DENSITYLAB_MALLOC=default
 fi

@@ -42,6 +42,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "1e-3", paramLabel = "LR", description = "Learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
+    @Option(names = "--workers", defaultValue = "0", paramLabel = "N", description = "Gradient threads as in train " +
+            "(default: ${DEFAULT-VALUE}, automatic).")
+    int workers;
+
     @Option(names = "--param", paramLabel = "KEY=VALUE", description = "Model hyper-parameter (repeatable).")
     Map<String, String> params = new LinkedHashMap<>();
 
@@ -69,7 +73,8 @@ final class BenchCommand implements Callable<Integer> {
         DataResolver r = dataOptions.resolver();
         ImageSet train = r.load(data + ":train", "train");
         ImageSet test = r.load(data + ":test", "test").limit(scoreImages);
-        TrainSettings s = new TrainSettings(seed, TrainSettings.NO_EPOCH_LIMIT, seconds / 60.0, batchSize, lr, 200, 50, null, 3600, false, params);
+        TrainSettings s = new TrainSettings(seed, TrainSettings.NO_EPOCH_LIMIT, seconds / 60.0, batchSize, lr, 200, 50, null, 3600, false, params,
+                workers);
         if (profile != null) {
             java.nio.file.Path parent = profile.toAbsolutePath().getParent();
             java.nio.file.Files.createDirectories(parent);
@@ -97,6 +102,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));
         out.put("batch", batchSize);
+        out.put("workers", workers);
         out.put("train_seconds", trainSecs);
         if (m instanceof DensityModel d) {
             d.logProb(test.limit(256)); // warm-up

@@ -52,7 +52,7 @@ public final class PixelCategorical implements TrainableModel {
     }
 
     @Override
-    public NDArray loss(NDArray batch) {
+    public NDArray loss(NDArray batch, Noise noise) {
         int d = shape[0] * shape[1] * shape[2];
         return Scalars.mul(logProbNd(batch).mean(), -1.0 / (d * Math.log(2)));
     }

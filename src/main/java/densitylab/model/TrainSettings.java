@@ -20,12 +20,22 @@ import java.util.TreeSet;
  * @param checkpointSeconds seconds between periodic checkpoints (one is always written at the end of each epoch)
  * @param resume         continue from the last checkpoint in checkpointDir
  * @param params         model hyper-parameters, KEY=VALUE as given on the command line
+ * @param workers        threads that compute a step's gradient: 1 (one thread, using every intra-op thread), 2 (each
+ *                       half of the batch on its own thread, the intra-op threads shared out between them), or
+ *                       {@link #AUTO_WORKERS} (2 where there are at least 2 intra-op threads)
  */
 public record TrainSettings(long seed, int epochs, double minutes, int batchSize, double learningRate, int warmupSteps,
                             double clipNorm, Path checkpointDir, int checkpointSeconds, boolean resume,
-                            Map<String, String> params) {
+                            Map<String, String> params, int workers) {
     /** {@code epochs} meaning "until the time budget runs out". */
     public static final int NO_EPOCH_LIMIT = Integer.MAX_VALUE;
+    /** {@code workers} meaning "2 where there are at least 2 intra-op threads, else 1". */
+    public static final int AUTO_WORKERS = 0;
+    /**
+     * At most two workers: their gradients add into each parameter's in either order with the same result
+     * (float addition commutes), so a run repeats exactly; with three the order would change the sum.
+     */
+    public static final int MAX_WORKERS = 2;
 
     public TrainSettings {
         if (epochs <= 0) {
@@ -40,7 +50,17 @@ public record TrainSettings(long seed, int epochs, double minutes, int batchSize
         if (minutes < 0 || warmupSteps < 0 || clipNorm < 0) {
             throw new IllegalArgumentException("--minutes, --warmup and --clip must be >= 0");
         }
+        if (workers < 0 || workers > MAX_WORKERS) {
+            throw new IllegalArgumentException("--workers must be 1 or 2 (0 = automatic), got " + workers);
+        }
         params = Map.copyOf(params);
+    }
+
+    /** Settings with automatic workers. */
+    public TrainSettings(long seed, int epochs, double minutes, int batchSize, double learningRate, int warmupSteps,
+                         double clipNorm, Path checkpointDir, int checkpointSeconds, boolean resume, Map<String, String> params) {
+        this(seed, epochs, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir, checkpointSeconds, resume,
+                params, AUTO_WORKERS);
     }
 
     /** Defaults for tests and library use: 1 epoch, batch 64, lr 1e-3, no checkpoints. */
@@ -51,13 +71,19 @@ public record TrainSettings(long seed, int epochs, double minutes, int batchSize
     /** A copy with other hyper-parameters. */
     public TrainSettings withParams(Map<String, String> p) {
         return new TrainSettings(seed, epochs, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
-                checkpointSeconds, resume, p);
+                checkpointSeconds, resume, p, workers);
     }
 
     /** A copy with another budget. */
     public TrainSettings withEpochs(int e) {
         return new TrainSettings(seed, e, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
-                checkpointSeconds, resume, params);
+                checkpointSeconds, resume, params, workers);
+    }
+
+    /** A copy with another number of workers. */
+    public TrainSettings withWorkers(int w) {
+        return new TrainSettings(seed, epochs, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
+                checkpointSeconds, resume, params, w);
     }
 
     /**

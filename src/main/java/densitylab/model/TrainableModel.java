@@ -28,12 +28,17 @@ public interface TrainableModel extends DensityModel {
 
     /**
      * The training loss of a batch of raw pixel values (float32, 0..255, shape (B, C, H, W)) as a scalar:
-     * the mean over the batch of -log P(x) in bits per dimension (or the model's bound on it). Every
-     * intermediate array must belong to the batch's manager (write {@code batch.mul(param)}).
+     * the mean over the batch of -log P(x) in bits per dimension (or the model's bound on it), with every
+     * random draw taken from noise. Every intermediate array must belong to the batch's manager (write
+     * {@code batch.mul(param)}). The Trainer may call it from two threads at once on two halves of a batch:
+     * it must only read the model's arrays and keep no state between calls.
      */
-    NDArray loss(NDArray batch);
+    NDArray loss(NDArray batch, Noise noise);
 
-    /** Called once with the first training batch before any step (data-dependent initialisation); default: nothing. */
-    default void initialize(NDArray firstBatch) {
+    /**
+     * Called once with the first training batch before any step (data-dependent initialisation), on the
+     * Trainer's thread; default: nothing.
+     */
+    default void initialize(NDArray firstBatch, Noise noise) {
     }
 }

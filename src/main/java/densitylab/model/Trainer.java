@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import densitylab.data.ImageSet;
 import me.tongfei.progressbar.ProgressBar;
 import densitylab.io.Progress;
@@ -103,6 +102,7 @@ public final class Trainer {
         long images = 0;
         String stopped = "finished " + settings.epochs() + " epochs";
         Path lastGood = ckDir == null ? null : Checkpoints.latest(ckDir);
+        try (BatchGradients gradients = BatchGradients.create(settings.workers())) {
         outer:
         for (int epoch = startEpoch; epoch < settings.epochs(); epoch++) {
             List<ImageSet> batches = train.shuffle(settings.seed() + epoch).batches(settings.batchSize());
@@ -117,22 +117,19 @@ public final class Trainer {
                     try (NDManager sub = Scopes.open(mm, scoped)) {
                         m1.tempAttach(sub);
                         m2.tempAttach(sub);
-                        NDArray x = batch.toNDArray(sub);
                         if (!initialized) {
-                            model.initialize(x);
+                            model.initialize(batch.toNDArray(sub), new Noise(Noise.seedOf(settings.seed(), -1, 0, 0)));
                             initialized = true;
                         }
-                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                            NDArray l = model.loss(x);
-                            loss = l.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
-                            if (!Double.isFinite(loss)) {
-                                throw new TrainingDivergedException(String.format(
-                                        "loss became %s at epoch %d, batch %d (step %d); parameters are not updated. %s"
-                                                + "Try a lower --lr, gradient clipping (--clip 1), or a longer --warmup.",
-                                        loss, epoch + 1, b, step, lastGood == null ? "No checkpoint was written yet. "
-                                                : "The last good checkpoint is " + lastGood + " (continue with --resume). "));
-                            }
-                            gc.backward(l);
+                        int e = epoch;
+                        int bb = b;
+                        loss = gradients.compute(model, sub, batch, part -> Noise.seedOf(settings.seed(), e, bb, part));
+                        if (!Double.isFinite(loss)) {
+                            throw new TrainingDivergedException(String.format(
+                                    "loss became %s at epoch %d, batch %d (step %d); parameters are not updated. %s"
+                                            + "Try a lower --lr, gradient clipping (--clip 1), or a longer --warmup.",
+                                    loss, epoch + 1, b, step, lastGood == null ? "No checkpoint was written yet. "
+                                            : "The last good checkpoint is " + lastGood + " (continue with --resume). "));
                         }
                         String badGradient = adamStep(params, m1, m2, step + 1, sub);
                         if (badGradient == null) {
@@ -174,7 +171,7 @@ public final class Trainer {
             skipBatches = 0;
             trainBpd.add(lossSum / Math.max(1, lossCount));
             if (test != null && test.size() > 0) {
-                testBpd.add(Units.mean(model.bitsPerDim(test.limit(evalLimit))));
+                testBpd.add(gradients.withAllThreads(() -> Units.mean(model.bitsPerDim(test.limit(evalLimit)))));
             }
             LOG.info("epoch {}: train {} bits/dim{}", epoch + 1, String.format("%.4f", trainBpd.get(trainBpd.size() - 1)),
                     testBpd.isEmpty() ? "" : String.format(", test %.4f bits/dim", testBpd.get(testBpd.size() - 1)));
@@ -182,6 +179,7 @@ public final class Trainer {
                 lastGood = checkpoint(ckDir, params, m1, m2, step, epoch + 1, 0, trainBpd, testBpd);
                 lastCheckpoint = System.nanoTime();
             }
+        }
         }
         m1.close();
         m2.close();

@@ -141,9 +141,8 @@ class ScalarsTest {
             NDArray x = batch.toNDArray(sub);
             NDArray canary = sub.create(new float[] {1f, 2f});
             canary.setRequiresGradient(true);
-            Engine.getInstance().setRandomSeed(11); // the same dequantisation noise and reparameterisation samples
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray loss = model.loss(x);
+                NDArray loss = model.loss(x, new Noise(11)); // the same dequantisation noise and reparameterisation samples
                 for (int i = 0; i < REPEATS; i++) {
                     loss = loss.add(canary.mul(3f).sum());
                 }
@@ -174,7 +173,7 @@ class ScalarsTest {
             try (NDManager owner = e.getValue().manager()) {
                 TrainableModel model = e.getValue();
                 try (NDManager init = owner.newSubManager()) {
-                    model.initialize(batch.toNDArray(init));
+                    model.initialize(batch.toNDArray(init), new Noise(12));
                 }
                 Gradients clean = gradients(model, batch, false);
                 Gradients poisoned = gradients(model, batch, true);

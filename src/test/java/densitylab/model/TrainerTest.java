@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import densitylab.data.ImageSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,14 +104,19 @@ class TrainerTest {
         assertThatThrownBy(() -> new Trainer(s).train(m, data(20, 1), null)).hasMessageContaining("no checkpoint");
     }
 
-    /** Delegates to a PixelCategorical but reports a NaN loss from a given step on. */
+    /**
+     * Delegates to a PixelCategorical but reports a NaN loss from a given step on. With two workers each step
+     * calls the loss twice, at the same time: calls 2k-1 and 2k belong to step k.
+     */
     static final class Diverging implements TrainableModel {
         final PixelCategorical inner = new PixelCategorical(new int[] {1, 4, 4});
         final int nanFrom;
-        int calls;
+        final int workers;
+        final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
 
-        Diverging(int nanFrom) {
+        Diverging(int nanFrom, int workers) {
             this.nanFrom = nanFrom;
+            this.workers = workers;
         }
 
         @Override
@@ -122,17 +129,18 @@ class TrainerTest {
             return inner.parameters();
         }
 
-        /** Calls (1-based) whose loss stays finite but whose gradient is NaN. */
+        /** Steps (1-based) whose loss stays finite but whose gradient is NaN. */
         java.util.function.IntPredicate nanGradient = c -> false;
 
         @Override
-        public NDArray loss(NDArray batch) {
-            NDArray l = inner.loss(batch);
-            if (nanGradient.test(++calls)) {
+        public NDArray loss(NDArray batch, Noise noise) {
+            NDArray l = inner.loss(batch, noise);
+            int step = (calls.incrementAndGet() - 1) / workers + 1;
+            if (nanGradient.test(step)) {
                 NDArray p = parameters().get(0);
                 return l.add(Scalars.mul(p.sub(p).sqrt().sum(), 0)); // adds 0; d/dp sqrt(p - p) * 0 = inf * 0 = NaN
             }
-            return calls >= nanFrom ? l.mul(Float.NaN) : l;
+            return step >= nanFrom ? l.mul(Float.NaN) : l;
         }
 
         @Override
@@ -160,11 +168,12 @@ class TrainerTest {
         }
     }
 
-    @Test
-    void nanLossStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint() throws Exception {
+    @ParameterizedTest(name = "{0} worker(s)")
+    @ValueSource(ints = {1, 2})
+    void nanLossStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint(int workers) throws Exception {
         Path ck = tmp.resolve("ck");
-        Diverging m = new Diverging(4);
-        TrainSettings s = new TrainSettings(3, 5, 0, 50, 0.1, 0, 0, ck, 0, false, Map.of());
+        Diverging m = new Diverging(4, workers);
+        TrainSettings s = new TrainSettings(3, 5, 0, 50, 0.1, 0, 0, ck, 0, false, Map.of(), workers);
         assertThatThrownBy(() -> new Trainer(s).train(m, data(200, 4), null))
                 .isInstanceOf(TrainingDivergedException.class)
                 .hasMessageContaining("loss became NaN at epoch 1, batch 3 (step 3)")
@@ -183,11 +192,12 @@ class TrainerTest {
         }
     }
 
-    @Test
-    void aStepWithANonFiniteGradientIsSkippedAndTrainingGoesOn() throws Exception {
-        Diverging m = new Diverging(Integer.MAX_VALUE);
+    @ParameterizedTest(name = "{0} worker(s)")
+    @ValueSource(ints = {1, 2})
+    void aStepWithANonFiniteGradientIsSkippedAndTrainingGoesOn(int workers) throws Exception {
+        Diverging m = new Diverging(Integer.MAX_VALUE, workers);
         m.nanGradient = c -> c == 2 || c == 3;
-        TrainSettings s = new TrainSettings(3, 2, 0, 50, 0.1, 0, 0, null, 3600, false, Map.of());
+        TrainSettings s = new TrainSettings(3, 2, 0, 50, 0.1, 0, 0, null, 3600, false, Map.of(), workers);
         Trainer.Result r = new Trainer(s).train(m, data(200, 4), null);
         assertThat(r.steps()).isEqualTo(8 - 2); // 2 epochs of 4 batches, 2 updates skipped
         for (float v : m.parameters().get(0).toFloatArray()) {
@@ -196,12 +206,13 @@ class TrainerTest {
         assertThat(r.trainBpd()).allMatch(Double::isFinite);
     }
 
-    @Test
-    void gradientsThatStayNonFiniteStopTrainingWithTheParametersIntact() throws Exception {
+    @ParameterizedTest(name = "{0} worker(s)")
+    @ValueSource(ints = {1, 2})
+    void gradientsThatStayNonFiniteStopTrainingWithTheParametersIntact(int workers) throws Exception {
         Path ck = tmp.resolve("ckg");
-        Diverging m = new Diverging(Integer.MAX_VALUE);
+        Diverging m = new Diverging(Integer.MAX_VALUE, workers);
         m.nanGradient = c -> c >= 4;
-        TrainSettings s = new TrainSettings(3, 10, 0, 50, 0.1, 0, 0, ck, 0, false, Map.of());
+        TrainSettings s = new TrainSettings(3, 10, 0, 50, 0.1, 0, 0, ck, 0, false, Map.of(), workers);
         assertThatThrownBy(() -> new Trainer(s).train(m, data(200, 4), null))
                 .isInstanceOf(TrainingDivergedException.class)
                 .hasMessageContaining("not finite " + Trainer.MAX_BAD_GRADIENTS + " steps in a row")

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import densitylab.data.ImageSet;
 import densitylab.model.Dequantize;
 import densitylab.model.ModelFiles;
+import densitylab.model.Noise;
 import densitylab.model.Scopes;
 import densitylab.model.Shapes;
 import densitylab.model.TrainableModel;
@@ -88,16 +89,16 @@ public final class FlowModel implements TrainableModel {
     }
 
     @Override
-    public NDArray loss(NDArray batch) {
-        NDArray u = batch.getManager().randomUniform(0f, 1f, batch.getShape());
+    public NDArray loss(NDArray batch, Noise noise) {
+        NDArray u = noise.uniform(batch.getManager(), batch.getShape());
         NDArray y = Scalars.div(batch.add(u), 256);
         long d = batch.getShape().size() / batch.getShape().get(0);
         return Scalars.mul(logProbOfDequantized(y, false).mean(), -1.0 / (d * Math.log(2)));
     }
 
     @Override
-    public void initialize(NDArray firstBatch) {
-        NDArray u = firstBatch.getManager().randomUniform(0f, 1f, firstBatch.getShape());
+    public void initialize(NDArray firstBatch, Noise noise) {
+        NDArray u = noise.uniform(firstBatch.getManager(), firstBatch.getShape());
         logProbOfDequantized(Scalars.div(firstBatch.add(u), 256), true);
     }
 

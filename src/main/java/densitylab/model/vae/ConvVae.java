@@ -12,6 +12,7 @@ import densitylab.data.ImageSet;
 import densitylab.io.Progress;
 import densitylab.model.Dequantize;
 import densitylab.model.ModelFiles;
+import densitylab.model.Noise;
 import densitylab.model.Scopes;
 import densitylab.model.Shapes;
 import densitylab.model.TrainableModel;
@@ -231,14 +232,14 @@ public final class ConvVae implements TrainableModel {
     }
 
     @Override
-    public NDArray loss(NDArray batch) {
+    public NDArray loss(NDArray batch, Noise noise) {
         double toBpd = -1.0 / (dims() * Math.log(2));
         long b = batch.getShape().get(0);
         if (objective.equals("elbo")) {
-            NDArray eps = batch.getManager().randomNormal(new Shape(b, 1, latent));
+            NDArray eps = noise.normal(batch.getManager(), new Shape(b, 1, latent));
             return Scalars.mul(elbo(batch, eps).mean(), toBpd);
         }
-        NDArray eps = batch.getManager().randomNormal(new Shape(b, trainSamples, latent));
+        NDArray eps = noise.normal(batch.getManager(), new Shape(b, trainSamples, latent));
         Samples s = samples(batch, eps, true);
         NDArray logW = s.logWeights();
         NDArray w = logW.stopGradient().softmax(1);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import densitylab.data.ImageSet;
 import densitylab.model.TrainSettings;
+import densitylab.model.Noise;
 import densitylab.model.Scopes;
 import densitylab.model.Trainer;
 import densitylab.model.Units;
@@ -210,7 +211,7 @@ class VaeTest {
                 g.subi(g);
             }
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                gc.backward(v.loss(x.toNDArray(sub)));
+                gc.backward(v.loss(x.toNDArray(sub), new Noise(5)));
             }
         }
         return gradientAbsSums(v);
