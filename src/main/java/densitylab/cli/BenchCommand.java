@@ -102,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));
         out.put("batch", batchSize);
-        out.put("workers", workers);
+        out.put("workers", workers == TrainSettings.AUTO_WORKERS ? "auto" : workers);
         out.put("train_seconds", trainSecs);
         if (m instanceof DensityModel d) {
             d.logProb(test.limit(256)); // warm-up

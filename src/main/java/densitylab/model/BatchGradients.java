@@ -110,25 +110,16 @@ final class BatchGradients implements AutoCloseable {
                 }
             }));
         }
-        double sum = 0;
-        double nonFinite = 0; // the first part loss that is not finite, if any
+        double[] losses = new double[running.size()];
         Throwable failed = null;
         for (int k = 0; k < running.size(); k++) { // wait for every part before the scope may close
             try {
-                double v = running.get(k).get();
-                if (!Double.isFinite(v) && Double.isFinite(nonFinite)) {
-                    nonFinite = v;
-                }
-                sum += v * parts.get(k).size();
+                losses[k] = running.get(k).get();
             } catch (ExecutionException e) {
-                if (failed == null) {
-                    failed = e.getCause();
-                }
+                failed = failed == null ? e.getCause() : failed;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                if (failed == null) {
-                    failed = new IllegalStateException("interrupted while computing gradients", e);
-                }
+                failed = failed == null ? new IllegalStateException("interrupted while computing gradients", e) : failed;
             }
         }
         if (failed instanceof RuntimeException r) {
@@ -138,7 +129,14 @@ final class BatchGradients implements AutoCloseable {
         } else if (failed != null) {
             throw new IllegalStateException(failed);
         }
-        return Double.isFinite(nonFinite) ? sum / batch.size() : nonFinite;
+        double sum = 0;
+        for (int k = 0; k < losses.length; k++) {
+            if (!Double.isFinite(losses[k])) {
+                return losses[k];
+            }
+            sum += losses[k] * parts.get(k).size();
+        }
+        return sum / batch.size();
     }
 
     private static double valueOf(NDArray loss) {

@@ -80,12 +80,6 @@ public record TrainSettings(long seed, int epochs, double minutes, int batchSize
                 checkpointSeconds, resume, params, workers);
     }
 
-    /** A copy with another number of workers. */
-    public TrainSettings withWorkers(int w) {
-        return new TrainSettings(seed, epochs, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
-                checkpointSeconds, resume, params, w);
-    }
-
     /**
      * The hyper-parameters merged over the kind's defaults.
      *

@@ -1,6 +1,5 @@
 package densitylab.model;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -24,7 +23,9 @@ import java.util.Map;
  * after each epoch, a time budget, atomic checkpoints (periodic and per epoch) that {@code resume}
  * continues from exactly, and a NaN/inf guard that stops with the last good checkpoint intact. A step whose
  * loss is finite but whose gradient is not is skipped (parameters and Adam moments untouched, a warning
- * logged); {@value #MAX_BAD_GRADIENTS} such steps in a row stop training like a NaN loss.
+ * logged); {@value #MAX_BAD_GRADIENTS} such steps in a row stop training like a NaN loss. Each step's
+ * gradient is computed by {@link BatchGradients} (one thread, or two that take half the batch each), with
+ * noise seeded by (seed, epoch, batch, part), so a run and its resumption repeat exactly.
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -95,7 +96,6 @@ public final class Trainer {
             initialized = true;
             LOG.info("resumed from {} (epoch {}, batch {}, step {})", ck, startEpoch + 1, skipBatches, step);
         }
-        Engine.getInstance().setRandomSeed((int) (settings.seed() ^ (settings.seed() >>> 32)) + (int) step);
         long start = System.nanoTime();
         long deadline = settings.minutes() > 0 ? start + (long) (settings.minutes() * 60e9) : Long.MAX_VALUE;
         long lastCheckpoint = start;
@@ -103,83 +103,84 @@ public final class Trainer {
         String stopped = "finished " + settings.epochs() + " epochs";
         Path lastGood = ckDir == null ? null : Checkpoints.latest(ckDir);
         try (BatchGradients gradients = BatchGradients.create(settings.workers())) {
-        outer:
-        for (int epoch = startEpoch; epoch < settings.epochs(); epoch++) {
-            List<ImageSet> batches = train.shuffle(settings.seed() + epoch).batches(settings.batchSize());
-            double lossSum = 0;
-            int lossCount = 0;
-            try (ProgressBar pb = Progress.bar(settings.epochs() == TrainSettings.NO_EPOCH_LIMIT ? "epoch " + (epoch + 1)
-                    : String.format("epoch %d/%d", epoch + 1, settings.epochs()), batches.size())) {
-                pb.stepTo(skipBatches);
-                for (int b = skipBatches; b < batches.size(); b++) {
-                    ImageSet batch = batches.get(b);
-                    double loss;
-                    try (NDManager sub = Scopes.open(mm, scoped)) {
-                        m1.tempAttach(sub);
-                        m2.tempAttach(sub);
-                        if (!initialized) {
-                            model.initialize(batch.toNDArray(sub), new Noise(Noise.seedOf(settings.seed(), -1, 0, 0)));
-                            initialized = true;
+            outer:
+            for (int epoch = startEpoch; epoch < settings.epochs(); epoch++) {
+                List<ImageSet> batches = train.shuffle(settings.seed() + epoch).batches(settings.batchSize());
+                double lossSum = 0;
+                int lossCount = 0;
+                try (ProgressBar pb = Progress.bar(settings.epochs() == TrainSettings.NO_EPOCH_LIMIT ? "epoch " + (epoch + 1)
+                        : String.format("epoch %d/%d", epoch + 1, settings.epochs()), batches.size())) {
+                    pb.stepTo(skipBatches);
+                    for (int b = skipBatches; b < batches.size(); b++) {
+                        ImageSet batch = batches.get(b);
+                        double loss;
+                        try (NDManager sub = Scopes.open(mm, scoped)) {
+                            m1.tempAttach(sub);
+                            m2.tempAttach(sub);
+                            if (!initialized) {
+                                model.initialize(batch.toNDArray(sub), new Noise(Noise.seedOf(settings.seed(), -1, 0, 0)));
+                                initialized = true;
+                            }
+                            int e = epoch;
+                            int bb = b;
+                            loss = gradients.compute(model, sub, batch, part -> Noise.seedOf(settings.seed(), e, bb, part));
+                            if (!Double.isFinite(loss)) {
+                                throw new TrainingDivergedException(String.format(
+                                        "loss became %s at epoch %d, batch %d (step %d); parameters are not updated. %s"
+                                                + "Try a lower --lr, gradient clipping (--clip 1), or a longer --warmup.",
+                                        loss, epoch + 1, b, step, lastGood == null ? "No checkpoint was written yet. "
+                                                : "The last good checkpoint is " + lastGood + " (continue with --resume). "));
+                            }
+                            String badGradient = adamStep(params, m1, m2, step + 1, sub);
+                            if (badGradient == null) {
+                                step++;
+                                badGradients = 0;
+                            } else if (++badGradients >= MAX_BAD_GRADIENTS) {
+                                throw new TrainingDivergedException(String.format(
+                                        "the gradient was not finite %d steps in a row (epoch %d, batch %d, after step %d; %s); "
+                                                + "parameters are not updated. %sTry a lower --lr or a longer --warmup.",
+                                        badGradients, epoch + 1, b, step, badGradient,
+                                        lastGood == null ? "No checkpoint was written yet. "
+                                                : "The last good checkpoint is " + lastGood + " (continue with --resume). "));
+                            } else {
+                                LOG.warn("epoch {}, batch {}: the gradient is not finite (the loss is {}; {}); this update is skipped",
+                                        epoch + 1, b, loss, badGradient);
+                            }
                         }
-                        int e = epoch;
-                        int bb = b;
-                        loss = gradients.compute(model, sub, batch, part -> Noise.seedOf(settings.seed(), e, bb, part));
-                        if (!Double.isFinite(loss)) {
-                            throw new TrainingDivergedException(String.format(
-                                    "loss became %s at epoch %d, batch %d (step %d); parameters are not updated. %s"
-                                            + "Try a lower --lr, gradient clipping (--clip 1), or a longer --warmup.",
-                                    loss, epoch + 1, b, step, lastGood == null ? "No checkpoint was written yet. "
-                                            : "The last good checkpoint is " + lastGood + " (continue with --resume). "));
+                        images += batch.size();
+                        lossSum += loss * batch.size();
+                        lossCount += batch.size();
+                        double secs = (System.nanoTime() - start) / 1e9;
+                        pb.step();
+                        pb.setExtraMessage(String.format("loss %.3f bpd, %.0f img/s", loss, images / Math.max(secs, 1e-9)));
+                        long now = System.nanoTime();
+                        boolean outOfTime = now >= deadline;
+                        if (ckDir != null && (outOfTime || now - lastCheckpoint >= settings.checkpointSeconds() * 1e9)) {
+                            lastGood = checkpoint(ckDir, params, m1, m2, step, b + 1 == batches.size() ? epoch + 1 : epoch,
+                                    b + 1 == batches.size() ? 0 : b + 1, trainBpd, testBpd);
+                            lastCheckpoint = now;
                         }
-                        String badGradient = adamStep(params, m1, m2, step + 1, sub);
-                        if (badGradient == null) {
-                            step++;
-                            badGradients = 0;
-                        } else if (++badGradients >= MAX_BAD_GRADIENTS) {
-                            throw new TrainingDivergedException(String.format(
-                                    "the gradient was not finite %d steps in a row (epoch %d, batch %d, after step %d; %s); "
-                                            + "parameters are not updated. %sTry a lower --lr or a longer --warmup.",
-                                    badGradients, epoch + 1, b, step, badGradient, lastGood == null ? "No checkpoint was written yet. "
-                                            : "The last good checkpoint is " + lastGood + " (continue with --resume). "));
-                        } else {
-                            LOG.warn("epoch {}, batch {}: the gradient is not finite (the loss is {}; {}); this update is skipped",
-                                    epoch + 1, b, loss, badGradient);
+                        if (outOfTime) {
+                            stopped = String.format("time budget of %.1f minutes reached in epoch %d", settings.minutes(), epoch + 1);
+                            if (lossCount > 0 && b + 1 < batches.size()) {
+                                LOG.info("epoch {} (partial): train {} bits/dim", epoch + 1, String.format("%.4f", lossSum / lossCount));
+                            }
+                            break outer;
                         }
-                    }
-                    images += batch.size();
-                    lossSum += loss * batch.size();
-                    lossCount += batch.size();
-                    double secs = (System.nanoTime() - start) / 1e9;
-                    pb.step();
-                    pb.setExtraMessage(String.format("loss %.3f bpd, %.0f img/s", loss, images / Math.max(secs, 1e-9)));
-                    long now = System.nanoTime();
-                    boolean outOfTime = now >= deadline;
-                    if (ckDir != null && (outOfTime || now - lastCheckpoint >= settings.checkpointSeconds() * 1e9)) {
-                        lastGood = checkpoint(ckDir, params, m1, m2, step, b + 1 == batches.size() ? epoch + 1 : epoch,
-                                b + 1 == batches.size() ? 0 : b + 1, trainBpd, testBpd);
-                        lastCheckpoint = now;
-                    }
-                    if (outOfTime) {
-                        stopped = String.format("time budget of %.1f minutes reached in epoch %d", settings.minutes(), epoch + 1);
-                        if (lossCount > 0 && b + 1 < batches.size()) {
-                            LOG.info("epoch {} (partial): train {} bits/dim", epoch + 1, String.format("%.4f", lossSum / lossCount));
-                        }
-                        break outer;
                     }
                 }
+                skipBatches = 0;
+                trainBpd.add(lossSum / Math.max(1, lossCount));
+                if (test != null && test.size() > 0) {
+                    testBpd.add(gradients.withAllThreads(() -> Units.mean(model.bitsPerDim(test.limit(evalLimit)))));
+                }
+                LOG.info("epoch {}: train {} bits/dim{}", epoch + 1, String.format("%.4f", trainBpd.get(trainBpd.size() - 1)),
+                        testBpd.isEmpty() ? "" : String.format(", test %.4f bits/dim", testBpd.get(testBpd.size() - 1)));
+                if (ckDir != null) {
+                    lastGood = checkpoint(ckDir, params, m1, m2, step, epoch + 1, 0, trainBpd, testBpd);
+                    lastCheckpoint = System.nanoTime();
+                }
             }
-            skipBatches = 0;
-            trainBpd.add(lossSum / Math.max(1, lossCount));
-            if (test != null && test.size() > 0) {
-                testBpd.add(gradients.withAllThreads(() -> Units.mean(model.bitsPerDim(test.limit(evalLimit)))));
-            }
-            LOG.info("epoch {}: train {} bits/dim{}", epoch + 1, String.format("%.4f", trainBpd.get(trainBpd.size() - 1)),
-                    testBpd.isEmpty() ? "" : String.format(", test %.4f bits/dim", testBpd.get(testBpd.size() - 1)));
-            if (ckDir != null) {
-                lastGood = checkpoint(ckDir, params, m1, m2, step, epoch + 1, 0, trainBpd, testBpd);
-                lastCheckpoint = System.nanoTime();
-            }
-        }
         }
         m1.close();
         m2.close();
