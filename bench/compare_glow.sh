@@ -9,6 +9,7 @@
 # Environment:
 #   BENCH_SECONDS  training seconds (default 120; the first argument wins)
 #   THREADS        threads of both (default 2); BATCH (default 64); SCORE_IMAGES (default 10000, the whole test split: scoring 2000 takes a quarter of a second and its ratio varies by 5-10% between runs)
+#   SCORE_PASSES   timed scoring passes of each run, the median pass counts (default 3)
 #   PRESET         glow preset, small or medium (default small); SEED (default 0)
 #   MALLOC         reuse (default): both sides run with the launcher's glibc settings (two arenas, no mmap, no
 #                  trimming; see ./densitylab); default: both keep glibc's defaults
@@ -23,6 +24,7 @@ secs="${1:-${BENCH_SECONDS:-120}}"
 threads="${THREADS:-2}"
 batch="${BATCH:-64}"
 score_images="${SCORE_IMAGES:-10000}"
+score_passes="${SCORE_PASSES:-3}"
 preset="${PRESET:-small}"
 seed="${SEED:-0}"
 malloc="${MALLOC:-reuse}"
@@ -59,14 +61,14 @@ fi
 
 run_java() {
   DENSITYLAB_THREADS="$threads" ./densitylab bench --model glow --seconds "$secs" --score-images "$score_images" \
-    --batch-size "$batch" --seed "$seed" --param "preset=$preset"
+    --score-passes "$score_passes" --batch-size "$batch" --seed "$seed" --param "preset=$preset"
 }
 run_pytorch() {
   OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$py" "$here/pytorch/glow.py" --seconds "$secs" \
-    --score-images "$score_images" --batch-size "$batch" --threads "$threads" --preset "$preset" --seed "$seed" ${PY_ARGS:-}
+    --score-images "$score_images" --score-passes "$score_passes" --batch-size "$batch" --threads "$threads" --preset "$preset" --seed "$seed" ${PY_ARGS:-}
 }
 
-echo "glow $preset: ${secs}s training + $score_images scored images per run, $threads threads, batch $batch, malloc $malloc${PY_ARGS:+, glow.py $PY_ARGS}" >&2
+echo "glow $preset: ${secs}s training + $score_passes passes over $score_images scored images per run, $threads threads, batch $batch, malloc $malloc${PY_ARGS:+, glow.py $PY_ARGS}" >&2
 echo "results: $out" >&2
 for round in 1 2; do
   for impl in java pytorch; do

@@ -135,6 +135,26 @@ class CliEndToEndTest {
     }
 
     @Test
+    void benchReportsTheMedianScoringPass() throws Exception {
+        Run r = cli("bench", "--model", "glow", "--param", "preset=tiny", "--seconds", "0.5", "--score-images", "64",
+                "--score-passes", "3");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
+        double[] passes = new double[3];
+        assertThat(j.get("score_images_per_s_passes").size()).isEqualTo(3);
+        for (int i = 0; i < 3; i++) {
+            passes[i] = j.get("score_images_per_s_passes").get(i).asDouble();
+        }
+        java.util.Arrays.sort(passes);
+        assertThat(j.get("score_images_per_s").asDouble()).isEqualTo(passes[1]);
+        assertThat(j.get("test_bpd").asDouble()).isBetween(0.5, 12.0);
+
+        Run bad = cli("bench", "--score-passes", "0");
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("--score-passes must be >= 1, got 0");
+    }
+
+    @Test
     void typicalityIsFittedOnTheTrainingDataOnlyWhenAColumnIsMissing() throws Exception {
         Path images = tmp.resolve("train-images");
         densitylab.data.ImageFolder.write(densitylab.data.Synthetic.generate("gaussian-noise", 200, 1, 8, 8, 3), images);
