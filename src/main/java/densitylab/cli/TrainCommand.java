@@ -72,11 +72,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--clip", paramLabel = "NORM", defaultValue = "0", description = "Clip the global gradient norm to NORM (0 = off).")
     double clip;
 
-    @Option(names = "--workers", paramLabel = "N", defaultValue = "0", description = "Threads that compute each step's " +
+    @Option(names = "--workers", paramLabel = "N", description = "Threads that compute each step's " +
             "gradient: 1 (one thread drives libtorch's intra-op threads), 2 (each half of the batch on its own thread, " +
             "with half the intra-op threads; faster for models of many small ops such as the flows), or 0 = 2 where " +
-            "there are at least 2 threads (default: ${DEFAULT-VALUE}). Either way a run repeats exactly for its seed.")
-    int workers;
+            "there are at least 2 threads (default: 0; with --resume, what the run began with). Either way a run " +
+            "repeats exactly for its seed.")
+    Integer workers;
 
     @Option(names = "--checkpoint-every", paramLabel = "SECONDS", defaultValue = "300", description = "Seconds between checkpoints; one is also written after every epoch (default: ${DEFAULT-VALUE}).")
     int checkpointSeconds;
@@ -121,6 +122,31 @@ final class TrainCommand implements Callable<Integer> {
             return t.get("epochs") instanceof Number n ? n.intValue() : TrainSettings.NO_EPOCH_LIMIT;
         }
         return minutes > 0 ? TrainSettings.NO_EPOCH_LIMIT : DEFAULT_EPOCHS;
+    }
+
+    /**
+     * --workers if given, else, when resuming, what the run began with (its noise is drawn per worker, so another
+     * count continues the run with other draws than an uninterrupted run), else automatic. Says so on stderr
+     * when a resumed run is given another count than it began with.
+     */
+    private int workers(RunFolder rf) throws IOException {
+        Integer began = null;
+        if (resume && Files.isRegularFile(rf.config()) && rf.readConfig().get("training") instanceof Map<?, ?> t) {
+            Object w = t.get("workers");
+            began = w instanceof Number n ? Integer.valueOf(n.intValue()) : "auto".equals(w) ? TrainSettings.AUTO_WORKERS : null;
+        }
+        if (workers == null) {
+            return began == null ? TrainSettings.AUTO_WORKERS : began;
+        }
+        if (began != null && !began.equals(workers)) {
+            System.err.println("densitylab: note: the run began with --workers " + workersName(began) + " and continues with "
+                    + workersName(workers) + "; the remaining steps draw other noise than an uninterrupted run would");
+        }
+        return workers;
+    }
+
+    private static String workersName(int w) {
+        return w == TrainSettings.AUTO_WORKERS ? "0 (automatic)" : Integer.toString(w);
     }
 
     /** Moves those of the paths that exist (children of the run folder) into the folder previous. */
@@ -175,8 +201,9 @@ final class TrainCommand implements Callable<Integer> {
             test = dataOptions.loadFor(r, testSpec, "test", train.shape(), 0);
         }
         int maxEpochs = maxEpochs(rf);
+        int workerCount = workers(rf);
         TrainSettings settings = new TrainSettings(seed, maxEpochs, minutes, batchSize, lr, warmup, clip, rf.checkpoints(),
-                checkpointSeconds, resume, params, workers);
+                checkpointSeconds, resume, params, workerCount);
         Map<String, String> resolved = settings.resolvedParams(kind);
 
         Map<String, Object> config = new LinkedHashMap<>();
@@ -194,7 +221,7 @@ final class TrainCommand implements Callable<Integer> {
         training.put("lr", lr);
         training.put("warmup", warmup);
         training.put("clip", clip);
-        training.put("workers", workers == TrainSettings.AUTO_WORKERS ? "auto" : workers);
+        training.put("workers", workerCount == TrainSettings.AUTO_WORKERS ? "auto" : workerCount);
         config.put("training", training);
         config.put("versions", RunFolder.versions());
         config.put("status", "training");

@@ -122,6 +122,25 @@ class CliEndToEndTest {
     }
 
     @Test
+    void resumeKeepsTheWorkerCountTheRunBeganWith() throws Exception {
+        Path run = tmp.resolve("workers");
+        String[] train = {"train", "--model", "glow", "--param", "preset=tiny", "--data", "noise@8x8x1", "--limit", "64",
+                "--epochs", "1", "--eval-limit", "8", "--run", run.toString()};
+        assertThat(cli(with(train, "--workers", "1")).code()).isZero();
+        Trees.delete(run.resolve("model")); // as if killed before the model was saved
+        Run resumed = cli(with(train, "--resume"));
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).doesNotContain("--workers");
+        assertThat(new ObjectMapper().readTree(run.resolve("config.json").toFile()).at("/training/workers").asInt()).isEqualTo(1);
+
+        Trees.delete(run.resolve("model"));
+        Run other = cli(with(train, "--resume", "--workers", "2"));
+        assertThat(other.code()).as(other.err()).isZero();
+        assertThat(other.err()).contains("began with --workers 1 and continues with 2");
+        assertThat(new ObjectMapper().readTree(run.resolve("config.json").toFile()).at("/training/workers").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void aTimeBudgetWithoutEpochsTrainsUntilTheBudgetRunsOut() throws Exception {
         Path run = tmp.resolve("budget");
         // 64 images (no test split to evaluate) = one step per epoch: a cap of 10 epochs would stop at 10 steps
