@@ -125,23 +125,17 @@ public final class Trainer {
                             int bb = b;
                             loss = gradients.compute(model, sub, batch, part -> Noise.seedOf(settings.seed(), e, bb, part));
                             if (!Double.isFinite(loss)) {
-                                throw new TrainingDivergedException(String.format(
-                                        "loss became %s at epoch %d, batch %d (step %d); parameters are not updated. %s"
-                                                + "Try a lower --lr, gradient clipping (--clip 1), or a longer --warmup.",
-                                        loss, epoch + 1, b, step, lastGood == null ? "No checkpoint was written yet. "
-                                                : "The last good checkpoint is " + lastGood + " (continue with --resume). "));
+                                throw diverged(String.format("loss became %s at epoch %d, batch %d (step %d)", loss, epoch + 1, b, step),
+                                        lastGood, "Try a lower --lr, gradient clipping (--clip 1), or a longer --warmup.");
                             }
                             String badGradient = adamStep(params, m1, m2, step + 1, sub);
                             if (badGradient == null) {
                                 step++;
                                 badGradients = 0;
                             } else if (++badGradients >= MAX_BAD_GRADIENTS) {
-                                throw new TrainingDivergedException(String.format(
-                                        "the gradient was not finite %d steps in a row (epoch %d, batch %d, after step %d; %s); "
-                                                + "parameters are not updated. %sTry a lower --lr or a longer --warmup.",
-                                        badGradients, epoch + 1, b, step, badGradient,
-                                        lastGood == null ? "No checkpoint was written yet. "
-                                                : "The last good checkpoint is " + lastGood + " (continue with --resume). "));
+                                throw diverged(String.format("the gradient was not finite %d steps in a row (epoch %d, batch %d, "
+                                        + "after step %d; %s)", badGradients, epoch + 1, b, step, badGradient),
+                                        lastGood, "Try a lower --lr or a longer --warmup.");
                             } else {
                                 LOG.warn("epoch {}, batch {}: the gradient is not finite (the loss is {}; {}); this update is skipped",
                                         epoch + 1, b, loss, badGradient);
@@ -186,6 +180,13 @@ public final class Trainer {
         m2.close();
         double secs = (System.nanoTime() - start) / 1e9;
         return new Result(trainBpd, testBpd, step, secs, images / Math.max(secs, 1e-9), stopped);
+    }
+
+    /** Training stopped: what happened, that the parameters were not updated, where to resume from, and what to try. */
+    private static TrainingDivergedException diverged(String what, Path lastGood, String advice) {
+        return new TrainingDivergedException(what + "; parameters are not updated. "
+                + (lastGood == null ? "No checkpoint was written yet. " : "The last good checkpoint is " + lastGood
+                        + " (continue with --resume). ") + advice);
     }
 
     /**
