@@ -13,8 +13,9 @@
 #   PRESET         glow preset, small or medium (default small); SEED (default 0)
 #   MALLOC         reuse (default): both sides run with the launcher's glibc settings (two arenas, no mmap, no
 #                  trimming; see ./densitylab); default: both keep glibc's defaults
-#   PY_ARGS        extra arguments of glow.py, e.g. --channels-last (the memory layout densitylab's coupling
-#                  networks use; without it PyTorch runs them in its default layout)
+#   PY_ARGS        extra arguments of glow.py, e.g. --nets-channels-last (densitylab's memory layout: the coupling
+#                  networks channels-last, the rest in the standard order; without it PyTorch runs everything in
+#                  its default layout) or --channels-last (densitylab's layout until 2026-11-30)
 #   PYTHON         interpreter with torch (default: Debian's /usr/bin/python3 with python3-torch 1.13,
 #                  installed by `apt-get install python3-torch`)
 # Run it on an otherwise idle machine: both sides use THREADS cores.

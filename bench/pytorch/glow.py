@@ -134,7 +134,7 @@ class Squeeze(nn.Module):
 
     def forward(self, x):
         b, c, h, w = x.shape
-        if ConvNet.channels_last:  # the same values, copied in channels-last order as Squeeze.java does
+        if ConvNet.channels_last:  # the same values, copied in channels-last order as Squeeze.java did until 2026-11-30
             y = x.reshape(b, c, h // 2, 2, w // 2, 2).permute(0, 2, 4, 1, 3, 5).reshape(b, h // 2, w // 2, 4 * c)
             y = y.permute(0, 3, 1, 2)
         else:
@@ -218,12 +218,14 @@ class ConvNet(nn.Module):
         nn.init.zeros_(self.conv3.weight)
         nn.init.zeros_(self.conv3.bias)
 
-    channels_last = False  # --channels-last: the layout densitylab uses (MemoryLayout.java, Squeeze.java)
+    channels_last = False  # --channels-last: the flow channels-last from each squeeze on (densitylab until 2026-11-30)
+    nets_channels_last = False  # --nets-channels-last: only these networks channels-last (densitylab's ConvNet.java)
 
     def forward(self, x):
-        if ConvNet.channels_last:
+        if ConvNet.channels_last or ConvNet.nets_channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        return self.conv3(F.relu(self.conv2(F.relu(self.conv1(x)))))
+        out = self.conv3(F.relu(self.conv2(F.relu(self.conv1(x)))))
+        return out.contiguous() if ConvNet.nets_channels_last else out
 
 
 class AffineCoupling(nn.Module):
@@ -387,7 +389,11 @@ def parse_args(argv=None):
     p.add_argument("--init", choices=["java", "torch"], default="java",
                    help="java: the Java model's exact initial weights for the seed (default); torch: torch's generator")
     p.add_argument("--channels-last", action="store_true",
-                   help="run the flow in channels-last memory order from each squeeze on, as densitylab does")
+                   help="run the flow in channels-last memory order from each squeeze on, as densitylab did until "
+                        "2026-11-30")
+    p.add_argument("--nets-channels-last", action="store_true",
+                   help="run only the coupling networks in channels-last order, converting their input and output, "
+                        "as densitylab does (MemoryLayout.java, ConvNet.java)")
     p.add_argument("--profile", metavar="FILE",
                    help="record the training's ops with torch.profiler and write a Chrome trace to FILE "
                         "(bench/profile_compare.py); slows every op down, use a short --seconds")
@@ -396,6 +402,8 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.score_passes < 1:
         p.error(f"--score-passes must be >= 1, got {args.score_passes}")
+    if args.channels_last and args.nets_channels_last:
+        p.error("--channels-last already runs the coupling networks channels-last; give one of the two")
     return args
 
 
@@ -418,6 +426,7 @@ def main(argv=None):
     torch.set_num_interop_threads(1)
     torch.manual_seed(args.seed)
     ConvNet.channels_last = args.channels_last
+    ConvNet.nets_channels_last = args.nets_channels_last
 
     levels, steps, hidden = PRESETS[args.preset]
     levels = args.levels if args.levels is not None else levels
@@ -516,7 +525,7 @@ def main(argv=None):
         "torch": torch.__version__,
         "preset": args.preset if (args.levels, args.steps, args.hidden) == (None, None, None) else "custom",
         "config": {"levels": levels, "steps": steps, "hidden": hidden, "alpha": args.alpha, "init": args.init,
-                   "channels_last": args.channels_last},
+                   "channels_last": args.channels_last, "nets_channels_last": args.nets_channels_last},
         "params": n_params,
         "param_count": n_params,
         "train_images_per_s": train_ips,

@@ -34,6 +34,27 @@ class MemoryLayoutTest {
     }
 
     @Test
+    void standardUndoesChannelsLastKeepingValuesAndGradients() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            m.getEngine().setRandomSeed(5);
+            NDArray x = m.randomNormal(new Shape(2, 3, 4, 5));
+            NDArray w = m.randomNormal(new Shape(2, 3, 4, 5));
+            x.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray last = MemoryLayout.channelsLast(x);
+                NDArray y = MemoryLayout.standard(last);
+                assertThat(MemoryOrder.isContiguous(last)).isFalse();
+                assertThat(MemoryOrder.isContiguous(y)).isTrue();
+                assertThat(y.getShape()).isEqualTo(x.getShape());
+                assertThat(y.toFloatArray()).containsExactly(x.toFloatArray());
+                assertThat(MemoryOrder.isContiguous(MemoryLayout.standard(x))).as("already standard: stays so").isTrue();
+                gc.backward(y.mul(w).sum());
+            }
+            assertThat(x.getGradient().toFloatArray()).containsExactly(w.toFloatArray());
+        }
+    }
+
+    @Test
     void convolutionsGiveTheSameResultInEitherLayout() {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             m.getEngine().setRandomSeed(4);

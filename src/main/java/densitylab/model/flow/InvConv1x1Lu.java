@@ -3,14 +3,16 @@ package densitylab.model.flow;
 import densitylab.model.Scalars;
 import densitylab.model.ParamFactory;
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.ndarray.types.Shape;
 
 import java.util.List;
 
 /**
  * Invertible 1x1 convolution in the LU parameterisation (Kingma &amp; Dhariwal 2018):
  * W = P (L + I) (U + diag(sign * exp(logS))) with P a fixed permutation, so log|det W| = sum logS
- * and the layer's log|det| = H W sum logS (DJL has no slogdet). Starts as the permutation P.
+ * and the layer's log|det| = H W sum logS (DJL has no slogdet). Starts as the permutation P. Applied as the
+ * matrix product W x over each example's (C, H W) pixels: on a standard-order (256, 4, 14, 14) array 34
+ * microseconds, against 50 for libtorch's 1x1 convolution in channels-last order and 196 in standard order.
  */
 public final class InvConv1x1Lu implements Transform {
     private final int c;
@@ -62,16 +64,20 @@ public final class InvConv1x1Lu implements Transform {
 
     @Override
     public Result forward(NDArray x) {
-        NDArray w = weight().reshape(c, c, 1, 1);
-        NDArray y = Conv2d.conv2d(x, w).singletonOrThrow();
+        NDArray y = mix(weight(), x);
         long hw = x.getShape().get(2) * x.getShape().get(3);
         return new Result(y, Scalars.mul(logS.sum(), hw).broadcast(x.getShape().get(0)));
     }
 
     @Override
     public NDArray inverse(NDArray y) {
-        NDArray w = weight().inverse().reshape(c, c, 1, 1);
-        return Conv2d.conv2d(y, w).singletonOrThrow();
+        return mix(weight().inverse(), y);
+    }
+
+    /** The (C, C) matrix w applied to the channels of each pixel of x (B, C, H, W). */
+    private NDArray mix(NDArray w, NDArray x) {
+        Shape shape = x.getShape();
+        return w.matMul(x.reshape(shape.get(0), c, -1)).reshape(shape);
     }
 
     @Override

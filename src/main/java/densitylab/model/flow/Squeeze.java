@@ -4,17 +4,16 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * Space-to-depth (Dinh et al. 2017): (C, H, W) -> (4C, H/2, W/2), volume-preserving (log-det 0). Output
- * channel 4c + 2i + j holds input channel c at row offset i and column offset j. The forward output is in
- * channels-last memory order ({@link densitylab.model.MemoryLayout}), made by the one copy squeezing needs
- * anyway, so the level's convolutions need no reorders.
+ * channel 4c + 2i + j holds input channel c at row offset i and column offset j. The output is one copy in
+ * the standard memory order (see {@link densitylab.model.MemoryLayout} for why not channels-last).
  */
 public final class Squeeze implements Transform {
     @Override
     public Result forward(NDArray x) {
         long[] s = x.getShape().getShape();
-        // (B, C, H/2, 2, W/2, 2) -> (B, H/2, W/2, C, 2, 2), copied as (B, H/2, W/2, 4C), viewed as (B, 4C, H/2, W/2)
-        NDArray y = x.reshape(s[0], s[1], s[2] / 2, 2, s[3] / 2, 2).transpose(0, 2, 4, 1, 3, 5)
-                .reshape(s[0], s[2] / 2, s[3] / 2, s[1] * 4).transpose(0, 3, 1, 2);
+        // (B, C, H/2, 2, W/2, 2) -> (B, C, 2, 2, H/2, W/2), copied as (B, 4C, H/2, W/2)
+        NDArray y = x.reshape(s[0], s[1], s[2] / 2, 2, s[3] / 2, 2).transpose(0, 1, 3, 5, 2, 4)
+                .reshape(s[0], s[1] * 4, s[2] / 2, s[3] / 2);
         return new Result(y, x.getManager().zeros(new ai.djl.ndarray.types.Shape(s[0])));
     }
 

@@ -170,6 +170,30 @@ class FlowTest {
     }
 
     @Test
+    void stepsKeepTheStandardMemoryOrder() {
+        // element-wise ops on few channels are slow in channels-last order (MemoryLayout), so no step may leave it
+        int[] s = {4, 2, 2};
+        List<Transform> steps = new java.util.ArrayList<>(List.of(new ActNorm(f, 4), new InvConv1x1Lu(f, 4)));
+        for (AffineCoupling.Mask mask : AffineCoupling.Mask.values()) {
+            steps.add(new AffineCoupling(f, s, mask, AffineCoupling.Scale.SIGMOID, 0, 8));
+        }
+        for (Transform t : steps) {
+            perturb(t.parameters(), 12, 0.3);
+            try (NDManager sub = Scopes.open(manager, t.parameters())) {
+                NDArray x = randomInput(13, 3, 4, 2, 2);
+                x.attach(sub);
+                assertThat(ai.djl.pytorch.jni.MemoryOrder.isContiguous(t.forward(x).y())).as(t.getClass().getSimpleName()).isTrue();
+            }
+        }
+        ConvNet net = new ConvNet(f, 2, 8, 4); // runs channels-last inside, hands back the standard order
+        try (NDManager sub = Scopes.open(manager, net.parameters())) {
+            NDArray x = randomInput(14, 3, 2, 2, 2);
+            x.attach(sub);
+            assertThat(ai.djl.pytorch.jni.MemoryOrder.isContiguous(net.apply(x))).as("coupling network output").isTrue();
+        }
+    }
+
+    @Test
     void squeezePutsEachPixelOfA2x2BlockInItsOwnChannel() {
         // 2 channels of 2x4: channel c, row i, column w = 2 * block + j goes to channel 4c + 2i + j of block
         float[] v = new float[16];
@@ -178,7 +202,7 @@ class FlowTest {
         }
         NDArray y = new Squeeze().forward(manager.create(v, new Shape(1, 2, 2, 4))).y();
         assertThat(y.getShape()).isEqualTo(new Shape(1, 8, 1, 2));
-        assertThat(ai.djl.pytorch.jni.MemoryOrder.isChannelsLast(y)).as("stored channels-last for the convolutions").isTrue();
+        assertThat(ai.djl.pytorch.jni.MemoryOrder.isContiguous(y)).as("stored in the standard order (MemoryLayout)").isTrue();
         assertThat(y.get(0, 0).toFloatArray()).containsExactly(0, 2);  // c0 i0 j0 of blocks 0 and 1
         assertThat(y.get(0, 1).toFloatArray()).containsExactly(1, 3);  // c0 i0 j1
         assertThat(y.get(0, 2).toFloatArray()).containsExactly(4, 6);  // c0 i1 j0
