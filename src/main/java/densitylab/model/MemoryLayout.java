@@ -13,10 +13,10 @@ import ai.djl.ndarray.NDArray;
  * call for it, so {@link #channelsLast} builds it from a transpose and one copy.
  *
  * <p>Element-wise ops, on the other hand, are slow on channels-last arrays of few channels: the channel is
- * then the innermost dimension, a channel half or a per-channel bias leaves libtorch inner loops of 2-8
- * elements, and a Glow coupling's element-wise tail on 4 channels took 410-510 microseconds instead of
- * 210 (an ActNorm 157 instead of 25). So the flows keep their arrays in the {@link #standard} order and only
- * their coupling networks run channels-last, converting the small input and output.
+ * then the innermost dimension, and a channel half or a per-channel bias leaves libtorch inner loops of 2-8
+ * elements (a Glow coupling's element-wise ops took twice as long, an ActNorm six times). So the flows keep
+ * their arrays in the {@link #standard} order and only their coupling networks run channels-last,
+ * converting the small input and output.
  */
 public final class MemoryLayout {
     private MemoryLayout() {

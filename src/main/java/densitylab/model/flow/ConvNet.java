@@ -31,15 +31,10 @@ final class ConvNet {
 
     /**
      * The network's output for x of shape (B, in, H, W): shape (B, out, H, W) in the standard order. The
-     * convolutions run in channels-last order (see {@link MemoryLayout}; training 1.2x and scoring 1.25x faster
-     * than in libtorch's default order), converting the small input and output, whose few channels the
-     * coupling's element-wise ops handle faster in the standard order.
-     *
-     * <p>Each hidden activation is closed as soon as the next layer has read it, as Python drops an
-     * unreferenced tensor (autograd keeps what backward needs by its own reference, so no value changes). At
-     * a scoring batch of 256 a hidden activation is 9.6 MB; kept until the step's scope closed, four of them
-     * per coupling made each convolution write to memory that had left the cache, and scoring ran 6% slower
-     * (median of ten alternating passes over the test split, 8,168 vs 8,634 images/s).
+     * convolutions run in channels-last order ({@link MemoryLayout}), converting the small input and output;
+     * each hidden activation is closed once the next layer has read it, as Python drops an unreferenced
+     * tensor, so the next convolution writes to memory still in the cache (autograd keeps what backward needs
+     * by its own reference).
      */
     NDArray apply(NDArray x) {
         NDArray in = MemoryLayout.channelsLast(x);

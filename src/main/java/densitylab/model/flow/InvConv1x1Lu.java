@@ -11,8 +11,8 @@ import java.util.List;
  * Invertible 1x1 convolution in the LU parameterisation (Kingma &amp; Dhariwal 2018):
  * W = P (L + I) (U + diag(sign * exp(logS))) with P a fixed permutation, so log|det W| = sum logS
  * and the layer's log|det| = H W sum logS (DJL has no slogdet). Starts as the permutation P. Applied as the
- * matrix product W x over each example's (C, H W) pixels: on a standard-order (256, 4, 14, 14) array 34
- * microseconds, against 50 for libtorch's 1x1 convolution in channels-last order and 196 in standard order.
+ * matrix product W x over each example's (C, H W) pixels, faster on few channels in the standard memory
+ * order than libtorch's 1x1 convolution in either order.
  */
 public final class InvConv1x1Lu implements Transform {
     private final int c;
@@ -77,6 +77,10 @@ public final class InvConv1x1Lu implements Transform {
     /** The (C, C) matrix w applied to the channels of each pixel of x (B, C, H, W). */
     private NDArray mix(NDArray w, NDArray x) {
         Shape shape = x.getShape();
+        if (shape.dimension() != 4 || shape.get(1) != c) {
+            throw new IllegalArgumentException("1x1 convolution for " + c + " channels got shape " + shape);
+        }
+        w.attach(x.getManager()); // a product belongs to its first operand's manager: the caller's scope, not the batch's
         return w.matMul(x.reshape(shape.get(0), c, -1)).reshape(shape);
     }
 

@@ -11,7 +11,8 @@ final class Sums {
 
     /**
      * The sum over channels, rows and columns of a (B, C, H, W) array: shape (B). Reduces in place of the
-     * usual {@code reshape(B, -1).sum(1)}, which copies a channels-last array (the reshape cannot be a view).
+     * usual {@code reshape(B, -1).sum(1)}, which copies any array whose examples are not contiguous (a
+     * channel half of a channels-last array, say: the reshape cannot be a view).
      */
     static NDArray perExample(NDArray a) {
         if (a.getShape().dimension() != 4) {
