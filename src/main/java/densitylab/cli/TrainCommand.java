@@ -125,28 +125,26 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * --workers if given, else, when resuming, what the run began with (its noise is drawn per worker, so another
-     * count continues the run with other draws than an uninterrupted run), else automatic. Says so on stderr
-     * when a resumed run is given another count than it began with.
+     * The worker count to train with: --workers if given, else, when resuming, the count the run began with
+     * (its noise is drawn per worker, so another count continues with other draws than an uninterrupted run
+     * would), else automatic; resolved to 1 or 2. Says so on stderr when a resumed run gets another count.
      */
     private int workers(RunFolder rf) throws IOException {
         Integer began = null;
         if (resume && Files.isRegularFile(rf.config()) && rf.readConfig().get("training") instanceof Map<?, ?> t) {
             Object w = t.get("workers");
-            began = w instanceof Number n ? Integer.valueOf(n.intValue()) : "auto".equals(w) ? TrainSettings.AUTO_WORKERS : null;
+            if (w instanceof Number n) {
+                began = n.intValue();
+            } else if ("auto".equals(w)) { // recorded unresolved by the first versions with workers
+                began = TrainSettings.resolvedWorkers(TrainSettings.AUTO_WORKERS);
+            }
         }
-        if (workers == null) {
-            return began == null ? TrainSettings.AUTO_WORKERS : began;
+        int now = TrainSettings.resolvedWorkers(workers != null ? workers : began != null ? began : TrainSettings.AUTO_WORKERS);
+        if (began != null && began != now) {
+            System.err.println("densitylab: note: the run began with " + began + " gradient worker" + (began == 1 ? "" : "s")
+                    + " and continues with " + now + "; the remaining steps draw other noise than an uninterrupted run would");
         }
-        if (began != null && !began.equals(workers)) {
-            System.err.println("densitylab: note: the run began with --workers " + workersName(began) + " and continues with "
-                    + workersName(workers) + "; the remaining steps draw other noise than an uninterrupted run would");
-        }
-        return workers;
-    }
-
-    private static String workersName(int w) {
-        return w == TrainSettings.AUTO_WORKERS ? "0 (automatic)" : Integer.toString(w);
+        return now;
     }
 
     /** Moves those of the paths that exist (children of the run folder) into the folder previous. */
@@ -221,7 +219,7 @@ final class TrainCommand implements Callable<Integer> {
         training.put("lr", lr);
         training.put("warmup", warmup);
         training.put("clip", clip);
-        training.put("workers", workerCount == TrainSettings.AUTO_WORKERS ? "auto" : workerCount);
+        training.put("workers", workerCount);
         config.put("training", training);
         config.put("versions", RunFolder.versions());
         config.put("status", "training");

@@ -63,9 +63,7 @@ final class BatchGradients implements AutoCloseable {
      *                intra-op threads)
      */
     static BatchGradients create(int workers) {
-        Engine.getInstance(); // loads libtorch
-        int w = workers == TrainSettings.AUTO_WORKERS ? (LibTorch.intraOpThreads() >= 2 ? 2 : 1) : workers;
-        return new BatchGradients(w);
+        return new BatchGradients(TrainSettings.resolvedWorkers(workers));
     }
 
     /** 1 or 2. */

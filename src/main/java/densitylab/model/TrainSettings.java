@@ -37,6 +37,15 @@ public record TrainSettings(long seed, int epochs, double minutes, int batchSize
      */
     public static final int MAX_WORKERS = 2;
 
+    /** The worker count that {@code workers} (1, 2 or {@link #AUTO_WORKERS}) comes to on this thread. */
+    public static int resolvedWorkers(int workers) {
+        if (workers != AUTO_WORKERS) {
+            return workers;
+        }
+        ai.djl.engine.Engine.getInstance(); // loads libtorch
+        return LibTorch.intraOpThreads() >= 2 ? 2 : 1;
+    }
+
     public TrainSettings {
         if (epochs <= 0) {
             throw new IllegalArgumentException("--epochs must be positive, got " + epochs);

@@ -130,14 +130,26 @@ class CliEndToEndTest {
         Trees.delete(run.resolve("model")); // as if killed before the model was saved
         Run resumed = cli(with(train, "--resume"));
         assertThat(resumed.code()).as(resumed.err()).isZero();
-        assertThat(resumed.err()).doesNotContain("--workers");
+        assertThat(resumed.err()).doesNotContain("gradient worker");
         assertThat(new ObjectMapper().readTree(run.resolve("config.json").toFile()).at("/training/workers").asInt()).isEqualTo(1);
 
         Trees.delete(run.resolve("model"));
         Run other = cli(with(train, "--resume", "--workers", "2"));
         assertThat(other.code()).as(other.err()).isZero();
-        assertThat(other.err()).contains("began with --workers 1 and continues with 2");
+        assertThat(other.err()).contains("began with 1 gradient worker and continues with 2");
         assertThat(new ObjectMapper().readTree(run.resolve("config.json").toFile()).at("/training/workers").asInt()).isEqualTo(2);
+
+        // the automatic default is recorded as the count it came to, so naming that count on resume is no change
+        Path auto = tmp.resolve("auto-workers");
+        String[] byDefault = {"train", "--model", "glow", "--param", "preset=tiny", "--data", "noise@8x8x1", "--limit", "64",
+                "--epochs", "1", "--eval-limit", "8", "--run", auto.toString()};
+        assertThat(cli(byDefault).code()).isZero();
+        JsonNode recorded = new ObjectMapper().readTree(auto.resolve("config.json").toFile()).at("/training/workers");
+        assertThat(recorded.isInt()).as(recorded.toString()).isTrue();
+        Trees.delete(auto.resolve("model"));
+        Run same = cli(with(byDefault, "--resume", "--workers", recorded.asText()));
+        assertThat(same.code()).as(same.err()).isZero();
+        assertThat(same.err()).doesNotContain("gradient worker");
     }
 
     @Test
