@@ -7,13 +7,14 @@
 #
 #   bench/compare_libtorch_versions.sh [SECONDS] [ROUNDS]     (defaults 45 and 2)
 #
-# Environment: THREADS (default 2), PY_ARGS (default --channels-last), PYTHON (default /usr/bin/python3).
+# Environment: THREADS (default 2), PY_ARGS (default --nets-channels-last, densitylab's memory layout), PYTHON
+# (default /usr/bin/python3).
 set -euo pipefail
 secs="${1:-45}"
 rounds="${2:-2}"
 threads="${THREADS:-2}"
 py="${PYTHON:-/usr/bin/python3}"
-py_args="${PY_ARGS---channels-last}"
+py_args="${PY_ARGS---nets-channels-last}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 cd "$root"

@@ -384,7 +384,8 @@ def parse_args(argv=None):
     p.add_argument("--score-batch", type=int, default=256)
     p.add_argument("--score-passes", type=int, default=3,
                    help="timed passes over the score images after one untimed warm-up batch; the median pass's "
-                        "images/s is reported (as densitylab bench --score-passes)")
+                        "images/s is reported, the lower middle one for an even count (as densitylab bench "
+                        "--score-passes)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--init", choices=["java", "torch"], default="java",
                    help="java: the Java model's exact initial weights for the seed (default); torch: torch's generator")

@@ -37,7 +37,8 @@ final class BenchCommand implements Callable<Integer> {
     int scoreImages;
 
     @Option(names = "--score-passes", defaultValue = "3", paramLabel = "N", description = "Timed passes over the score " +
-            "images after one untimed warm-up batch; the median pass's images/s is reported (default: ${DEFAULT-VALUE}; " +
+            "images after one untimed warm-up batch; the median pass's images/s is reported, the lower middle one for an even N " +
+            "(default: ${DEFAULT-VALUE}; " +
             "one pass of 10,000 images takes about a second and varies by 5-10% between runs).")
     int scorePasses;
 
