@@ -10,44 +10,41 @@ import ai.djl.pytorch.jni.MemoryOrder;
 import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MemoryLayoutTest {
     @Test
     void channelsLastKeepsShapeValuesAndGradients() {
-        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            m.getEngine().setRandomSeed(3);
-            NDArray x = m.randomNormal(new Shape(2, 3, 4, 5)); // every dimension different, so a mixed-up axis shows
-            NDArray w = m.randomNormal(new Shape(2, 3, 4, 5));
-            x.setRequiresGradient(true);
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray y = MemoryLayout.channelsLast(x);
-                assertThat(MemoryOrder.isChannelsLast(x)).isFalse();
-                assertThat(MemoryOrder.isChannelsLast(y)).isTrue();
-                assertThat(y.getShape()).isEqualTo(x.getShape());
-                assertThat(y.toFloatArray()).containsExactly(x.toFloatArray());
-                gc.backward(y.mul(w).sum());
-            }
-            assertThat(x.getGradient().toFloatArray()).containsExactly(w.toFloatArray());
-        }
+        relayoutKeepsShapeValuesAndGradients(3, MemoryLayout::channelsLast, MemoryOrder::isChannelsLast);
     }
 
     @Test
     void standardUndoesChannelsLastKeepingValuesAndGradients() {
+        relayoutKeepsShapeValuesAndGradients(5, x -> MemoryLayout.standard(MemoryLayout.channelsLast(x)), MemoryOrder::isContiguous);
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            m.getEngine().setRandomSeed(5);
             NDArray x = m.randomNormal(new Shape(2, 3, 4, 5));
+            assertThat(MemoryOrder.isContiguous(MemoryLayout.standard(x))).as("already standard: stays so").isTrue();
+        }
+    }
+
+    /** relayout(x) has x's shape and values, is in the order inLayout tells (x is not), and passes gradients on. */
+    private static void relayoutKeepsShapeValuesAndGradients(int seed, UnaryOperator<NDArray> relayout, Predicate<NDArray> inLayout) {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            m.getEngine().setRandomSeed(seed);
+            NDArray x = m.randomNormal(new Shape(2, 3, 4, 5)); // every dimension different, so a mixed-up axis shows
             NDArray w = m.randomNormal(new Shape(2, 3, 4, 5));
             x.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray last = MemoryLayout.channelsLast(x);
-                NDArray y = MemoryLayout.standard(last);
-                assertThat(MemoryOrder.isContiguous(last)).isFalse();
-                assertThat(MemoryOrder.isContiguous(y)).isTrue();
+                NDArray moved = MemoryLayout.channelsLast(x);
+                assertThat(inLayout.test(moved) && inLayout.test(x)).as("x and channelsLast(x) differ in layout").isFalse();
+                NDArray y = relayout.apply(x);
+                assertThat(inLayout.test(y)).isTrue();
                 assertThat(y.getShape()).isEqualTo(x.getShape());
                 assertThat(y.toFloatArray()).containsExactly(x.toFloatArray());
-                assertThat(MemoryOrder.isContiguous(MemoryLayout.standard(x))).as("already standard: stays so").isTrue();
                 gc.backward(y.mul(w).sum());
             }
             assertThat(x.getGradient().toFloatArray()).containsExactly(w.toFloatArray());
