@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -123,7 +124,7 @@ final class BenchCommand implements Callable<Integer> {
                 rates[i] = test.size() / ((System.nanoTime() - t1) / 1e9);
             }
             double[] sorted = rates.clone();
-            java.util.Arrays.sort(sorted);
+            Arrays.sort(sorted);
             out.put("score_images_per_s", sorted[(scorePasses - 1) / 2]);
             out.put("score_images_per_s_passes", rates);
             out.put("test_bpd", bpd);

@@ -40,7 +40,7 @@ class MemoryLayoutTest {
             x.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray moved = MemoryLayout.channelsLast(x);
-                assertThat(inLayout.test(moved) && inLayout.test(x)).as("x and channelsLast(x) differ in layout").isFalse();
+                assertThat(inLayout.test(moved)).as("x and channelsLast(x) differ in layout").isNotEqualTo(inLayout.test(x));
                 NDArray y = relayout.apply(x);
                 assertThat(inLayout.test(y)).isTrue();
                 assertThat(y.getShape()).isEqualTo(x.getShape());
