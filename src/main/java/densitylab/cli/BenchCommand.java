@@ -3,6 +3,7 @@ package densitylab.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import densitylab.data.DataResolver;
 import densitylab.data.ImageSet;
+import densitylab.io.ProcessStats;
 import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
 import densitylab.model.ModelKind;
@@ -91,6 +92,7 @@ final class BenchCommand implements Callable<Integer> {
             ai.djl.engine.Engine.getEngine("PyTorch"); // loads the native library the profiler lives in
             ai.djl.pytorch.jni.JniUtils.startProfile(false, profileShapes, false);
         }
+        ProcessStats beforeTraining = ProcessStats.read();
         long t0 = System.nanoTime();
         TrainedModel trained;
         double trainSecs;
@@ -102,6 +104,7 @@ final class BenchCommand implements Callable<Integer> {
                 ai.djl.pytorch.jni.JniUtils.stopProfile(profile.toString());
             }
         }
+        ProcessStats training = ProcessStats.read().since(beforeTraining);
         GenerativeModel m = trained.model();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("impl", "densitylab");
@@ -114,10 +117,12 @@ final class BenchCommand implements Callable<Integer> {
         out.put("batch", batchSize);
         out.put("workers", workers == TrainSettings.AUTO_WORKERS ? "auto" : workers);
         out.put("train_seconds", trainSecs);
+        put(out, "train", training);
         if (m instanceof DensityModel d) {
             d.logProb(test.limit(256)); // warm-up
             double[] rates = new double[scorePasses];
             double bpd = Double.NaN;
+            ProcessStats beforeScoring = ProcessStats.read();
             for (int i = 0; i < scorePasses; i++) {
                 long t1 = System.nanoTime();
                 bpd = Units.mean(d.bitsPerDim(test));
@@ -128,6 +133,7 @@ final class BenchCommand implements Callable<Integer> {
             out.put("score_images_per_s", sorted[(scorePasses - 1) / 2]);
             out.put("score_images_per_s_passes", rates);
             out.put("test_bpd", bpd);
+            put(out, "score", ProcessStats.read().since(beforeScoring));
         }
         if (trained.training() != null) {
             out.put("train_images_per_s", trained.training().imagesPerSecond());
@@ -135,5 +141,17 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.println(new ObjectMapper().writeValueAsString(out));
         return 0;
+    }
+
+    /**
+     * PHASE_minor_faults and PHASE_system_seconds, when known. Expected orders of magnitude (docs/performance.md):
+     * tens of thousands of faults and well under a second of system time per minute of training or scoring;
+     * millions of faults mean the allocator is handing memory back to the kernel and faulting it in again.
+     */
+    private static void put(Map<String, Object> out, String phase, ProcessStats s) {
+        if (s.minorFaults() >= 0) {
+            out.put(phase + "_minor_faults", s.minorFaults());
+            out.put(phase + "_system_seconds", s.systemSeconds());
+        }
     }
 }

@@ -2,6 +2,7 @@ package densitylab.model.vae;
 
 import densitylab.model.Scalars;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -11,6 +12,7 @@ import ai.djl.nn.core.Linear;
 import densitylab.data.ImageSet;
 import densitylab.io.Progress;
 import densitylab.model.Dequantize;
+import densitylab.model.MemoryLayout;
 import densitylab.model.ModelFiles;
 import densitylab.model.Noise;
 import densitylab.model.Scopes;
@@ -43,7 +45,14 @@ public final class ConvVae implements TrainableModel {
     private static final Shape S2 = new Shape(2, 2);
     private static final Shape P1 = new Shape(1, 1);
     private static final Shape ONE = new Shape(1, 1);
-    private static final int SCORE_BATCH = 16;
+    /**
+     * The most decoder-output floats one scoring chunk materialises at once (4 Mi floats, 16 MiB). glibc gives each
+     * thread other than the process's first an arena of 64 MiB heaps and maps any block larger than that with mmap
+     * (whatever MALLOC_MMAP_MAX_ says), unmapping it on free, so every chunk above it page-faulted its memory in
+     * afresh: a 500-decode chunk of 256-way logits is 400 MB, and IWAE scoring spent 60% of its time in the kernel.
+     * Java's main thread is never the process's first, so this holds for scoring too.
+     */
+    static final long CHUNK_FLOATS = 4L << 20;
 
     private final int[] shape;
     private final int latent;
@@ -137,7 +146,7 @@ public final class ConvVae implements TrainableModel {
 
     /** q(z|x) as (mu, logvar), each (B, L), for raw pixels x (B, C, H, W). */
     NDList encode(NDArray x) {
-        NDArray h = Scalars.div(x, 255).sub(0.5f);
+        NDArray h = MemoryLayout.channelsLast(Scalars.div(x, 255).sub(0.5f));
         h = Activation.relu(Conv2d.conv2d(h, ew1, eb1, S2, P1).singletonOrThrow());
         h = Activation.relu(Conv2d.conv2d(h, ew2, eb2, S2, P1).singletonOrThrow());
         NDArray out = Linear.linear(h.reshape(h.getShape().get(0), -1), ewl, ebl).singletonOrThrow();
@@ -149,12 +158,18 @@ public final class ConvVae implements TrainableModel {
      * upsampling and a 3x3 convolution (DJL's PyTorch engine has no transposed convolution), then a 1x1
      * convolution to the pixel distribution's parameters. The head is 1x1 because a 3x3 convolution to 256
      * categorical logits per pixel would cost about nine times the rest of the network.
+     *
+     * <p>Every convolution of the VAE runs on channels-last arrays ({@link MemoryLayout}), and the output is handed
+     * back in the standard order. Besides the speed, this avoids a fault of oneDNN 3.5 in libtorch 2.5.1: on an
+     * AVX-512 AMD EPYC, the input gradient of a 3x3 convolution of a standard-order (8, 8, 8, 8) batch differed
+     * between identical calls and was sometimes NaN (read from uninitialised memory), which made VAE training
+     * diverge; the same convolution channels-last, or with ONEDNN_MAX_CPU_ISA=AVX2, repeats exactly.
      */
     NDArray decode(NDArray z) {
         NDArray h = Activation.relu(Linear.linear(z, dwl, dbl).singletonOrThrow()).reshape(z.getShape().get(0), 2L * width, h4, w4);
-        h = Activation.relu(Conv2d.conv2d(upsample(h), dw1, db1, ONE, P1).singletonOrThrow());
-        h = Activation.relu(Conv2d.conv2d(upsample(h), dw2, db2, ONE, P1).singletonOrThrow());
-        return Conv2d.conv2d(h, dw3, db3).singletonOrThrow();
+        h = Activation.relu(Conv2d.conv2d(MemoryLayout.channelsLast(upsample(h)), dw1, db1, ONE, P1).singletonOrThrow());
+        h = Activation.relu(Conv2d.conv2d(MemoryLayout.channelsLast(upsample(h)), dw2, db2, ONE, P1).singletonOrThrow());
+        return MemoryLayout.standard(Conv2d.conv2d(h, dw3, db3).singletonOrThrow());
     }
 
     /** Nearest-neighbour 2x upsampling of (B, C, h, w). */
@@ -221,10 +236,39 @@ public final class ConvVae implements TrainableModel {
         return rec.sub(kl);
     }
 
-    /** The IWAE estimate log (1/K) sum_k w_k per example, noise eps (B, K, L). */
+    /** Decodes per scoring chunk: as many as keep the decoder's output within {@link #CHUNK_FLOATS} floats (at least 1). */
+    int decodesPerChunk() {
+        long perDecode = (long) decoder.outputChannels(shape[0]) * shape[1] * shape[2];
+        return (int) Math.max(1, Math.min(512, CHUNK_FLOATS / perDecode));
+    }
+
+    /**
+     * The IWAE estimate log (1/K) sum_k w_k per example, noise eps (B, K, L), without gradients: the K samples are
+     * decoded in chunks of at most {@link #decodesPerChunk} decodes, each chunk's activations freed before the next.
+     */
     NDArray iwae(NDArray x, NDArray eps) {
+        long b = x.getShape().get(0);
         long k = eps.getShape().get(1);
-        return logSumExp(samples(x, eps, false).logWeights(), 1).sub((float) Math.log(k));
+        long per = Math.max(1, decodesPerChunk() / b);
+        NDArray logW;
+        if (per >= k) {
+            logW = samples(x, eps, false).logWeights();
+        } else {
+            NDManager batch = x.getManager();
+            NDList parts = new NDList();
+            for (long from = 0; from < k; from += per) {
+                List<NDArray> live = new ArrayList<>(parameters);
+                live.add(x);
+                live.add(eps);
+                try (NDManager chunk = Scopes.open(batch, live)) {
+                    NDArray part = samples(x, eps.get(":, " + from + ":" + Math.min(k, from + per)), false).logWeights();
+                    part.attach(batch);
+                    parts.add(part);
+                }
+            }
+            logW = NDArrays.concat(parts, 1);
+        }
+        return logSumExp(logW, 1).sub((float) Math.log(k));
     }
 
     private long dims() {
@@ -259,17 +303,35 @@ public final class ConvVae implements TrainableModel {
         return m.create(v, new Shape(b, k, latent));
     }
 
-    /** Per-image values of fn over images in batches, inside scopes, with seeded noise (B, K, L). */
+    /**
+     * Standard-normal noise (B, K, L) for the images first .. first + B - 1 of a scored set, each image's K x L
+     * values drawn from its own seeded generator, so that an image's score does not depend on how the set is batched.
+     */
+    NDArray scoringNoise(NDManager m, int b, int k, int first) {
+        float[] v = new float[b * k * latent];
+        for (int i = 0, o = 0; i < b; i++) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(Dequantize.SCORING_SEED + first + i); // mixes its seed
+            for (int j = 0; j < k * latent; j++) {
+                v[o++] = (float) r.nextGaussian();
+            }
+        }
+        return m.create(v, new Shape(b, k, latent));
+    }
+
+    /**
+     * Per-image values of fn over images in batches of at most {@link #decodesPerChunk} decodes (at least one image),
+     * inside scopes, with each image's seeded noise (B, K, L).
+     */
     double[] perImage(ImageSet images, int k, java.util.function.BiFunction<NDArray, NDArray, NDArray> fn) {
         Shapes.check(this, images);
         double[] out = new double[images.size()];
         int o = 0;
-        int batch = Math.max(1, Math.min(256, 512 / Math.max(1, k))); // at most ~512 decodes at once: 256 logits a pixel are big
+        int batch = Math.max(1, Math.min(256, decodesPerChunk() / Math.max(1, k)));
         try (ProgressBar pb = Progress.bar(k > 1 ? "vae, " + k + " samples" : "vae", images.size())) {
             for (ImageSet part : images.batches(batch)) {
                 try (NDManager sub = Scopes.open(manager, parameters)) {
                     NDArray x = part.toNDArray(sub);
-                    float[] v = fn.apply(x, noise(sub, part.size(), k, Dequantize.SCORING_SEED + o)).toFloatArray();
+                    float[] v = fn.apply(x, scoringNoise(sub, part.size(), k, o)).toFloatArray();
                     for (float f : v) {
                         out[o++] = f;
                     }

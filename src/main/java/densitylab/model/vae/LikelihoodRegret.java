@@ -42,14 +42,14 @@ public final class LikelihoodRegret {
         double[] out = new double[images.size()];
         double toBpd = 1.0 / (images.dims() * Math.log(2));
         int o = 0;
-        List<ImageSet> batches = images.batches(64);
+        List<ImageSet> batches = images.batches(Math.max(1, Math.min(64, vae.decodesPerChunk())));
         List<NDArray> params = vae.parameters();
         params.forEach(p -> p.setRequiresGradient(false));
         try (ProgressBar pb = Progress.bar("likelihood regret", images.size())) {
             for (ImageSet part : batches) {
                 try (NDManager sub = Scopes.open(vae.manager(), params)) {
                     NDArray x = part.toNDArray(sub);
-                    NDArray eps = vae.noise(sub, part.size(), 1, Dequantize.SCORING_SEED + o);
+                    NDArray eps = vae.scoringNoise(sub, part.size(), 1, o);
                     NDList q = vae.encode(x);
                     NDArray mu = q.get(0).stopGradient().duplicate();
                     NDArray logvar = q.get(1).stopGradient().duplicate();

@@ -72,6 +72,29 @@ class VaeTest {
         }
     }
 
+    @Test
+    void iwaeInChunksEqualsTheUnchunkedEstimate() {
+        // a categorical decoder on 28x28 holds 256 x 784 floats a decode, so a chunk holds 20 decodes: K = 50 on 3 images
+        // runs in chunks of 6 samples, and the concatenated weights must give the one-pass estimate
+        ConvVae v = VaeKind.build(new int[] {1, 28, 28}, Map.of("latent", "4", "width", "4", "decoder", "categorical"), 3);
+        assertThat(v.decodesPerChunk()).isEqualTo(20);
+        byte[] px = new byte[3 * 784];
+        new Random(4).nextBytes(px);
+        ImageSet x = ImageSet.of("x", 1, 28, 28, px, null);
+        try (NDManager sub = Scopes.open(v.manager(), v.parameters())) {
+            NDArray in = x.toNDArray(sub);
+            NDArray eps = v.scoringNoise(sub, 3, 50, 0);
+            float[] chunked = v.iwae(in, eps).toFloatArray();
+            float[] whole = ConvVae.logSumExp(v.samples(in, eps, false).logWeights(), 1).sub((float) Math.log(50)).toFloatArray();
+            for (int i = 0; i < 3; i++) {
+                assertThat((double) chunked[i]).isCloseTo(whole[i], within(1e-3));
+            }
+        }
+        // and the per-image noise makes an image's score independent of how the set is batched
+        double[] all = v.iwae(x, 50);
+        assertThat(v.iwae(x.limit(1), 50)[0]).isCloseTo(all[0], within(Math.abs(all[0]) * 1e-5));
+    }
+
     private static ConvVae trainedToy(String objective) throws Exception {
         ConvVae v = VaeKind.build(new int[] {1, 8, 8}, Map.of("latent", "4", "width", "8", "decoder", "logistic",
                 "objective", objective, "samples", "4"), 1);
