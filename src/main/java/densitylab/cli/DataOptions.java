@@ -24,7 +24,7 @@ public final class DataOptions {
     String shape;
 
     @Option(names = "--synthetic-count", paramLabel = "N", defaultValue = "10000", description = "Images in each synthetic set (default: ${DEFAULT-VALUE}).")
-    int syntheticCount;
+    int syntheticCount = 10000;
 
     @Option(names = "--resize", paramLabel = "HxW", arity = "0..1", fallbackValue = MODEL_SHAPE,
             description = "Resize images to HxW (folders of mixed sizes need it). Without a value, in commands that " +
@@ -36,7 +36,7 @@ public final class DataOptions {
 
     @Option(names = "--skip-bad-images", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Skip unreadable images in folders with a warning (default), or fail on the first one (--no-skip-bad-images).")
-    boolean skipBadImages;
+    boolean skipBadImages = true;
 
     /**
      * Loads a set for a model of shape modelShape: synthetic sets take that shape, and a set of another shape is

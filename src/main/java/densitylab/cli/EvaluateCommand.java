@@ -2,6 +2,7 @@ package densitylab.cli;
 
 import densitylab.data.DataResolver;
 import densitylab.data.ImageSet;
+import densitylab.data.ImageStats;
 import densitylab.eval.Experiment;
 import densitylab.eval.ResultTable;
 import densitylab.eval.RunFolder;
@@ -10,6 +11,7 @@ import densitylab.model.flow.FlowModel;
 import densitylab.report.HtmlReport;
 import densitylab.report.ImageGrid;
 import densitylab.report.ReportData;
+import densitylab.report.Sections;
 import densitylab.score.OodScore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,6 +50,23 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     DataOptions dataOptions;
 
+    /**
+     * Short names for the sets whose spec is a file path (the file or folder name, with the spec's transforms), unless
+     * two sets would get the same one; results.json keeps every spec under "data".
+     */
+    static Map<String, String> shortNames(String in, List<String> outs) {
+        List<String> all = new ArrayList<>(List.of(in));
+        all.addAll(outs);
+        Map<String, String> names = new LinkedHashMap<>();
+        for (String spec : all) {
+            names.put(spec, DataResolver.shortName(spec));
+        }
+        if (new java.util.HashSet<>(names.values()).size() < names.size()) {
+            names.replaceAll((k, v) -> k); // ambiguous: keep the specs
+        }
+        return names;
+    }
+
     @Override
     public Integer call() throws Exception {
         RunFolder rf = new RunFolder(scoring.run);
@@ -62,7 +81,9 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             outSets.put(o, dataOptions.loadFor(r, o, "test", model.shape(), scoring.limit));
         }
-        Experiment.Outcome outcome = new Experiment(model, rf.scores()).evaluate(in, inSet, outSets, scores, bootstrap, seed);
+        Experiment.Outcome full = new Experiment(model, rf.scores()).evaluate(in, inSet, outSets, scores, bootstrap, seed);
+        Experiment.Outcome outcome = full.relabel(shortNames(in, outs));
+        String inName = shortNames(in, outs).getOrDefault(in, in);
         System.out.print(ResultTable.format(outcome));
 
         Map<String, Object> config = rf.readConfig();
@@ -71,7 +92,7 @@ final class EvaluateCommand implements Callable<Integer> {
         outSets.forEach((k, v) -> data.put(k, RunFolder.describe(k, v)));
 
         Map<String, Object> results = new LinkedHashMap<>();
-        results.put("in", in);
+        results.put("in", inName);
         results.put("model", model.kind());
         results.put("bpd", outcome.bitsPerDim());
         results.put("score_means", outcome.means());
@@ -91,6 +112,17 @@ final class EvaluateCommand implements Callable<Integer> {
             rows.add(m);
         }
         results.put("results", rows);
+        if (outcome.typicalityTest() != null) {
+            var t = outcome.typicalityTest();
+            Map<String, Object> bt = new LinkedHashMap<>();
+            bt.put("alpha", t.alpha());
+            bt.put("entropy_bpd", t.entropy());
+            bt.put("batch_sizes", t.batchSizes());
+            bt.put("thresholds", t.thresholds());
+            bt.put("false_alarms", t.falseAlarms());
+            bt.put("detection", t.detection());
+            results.put("batch_typicality", bt);
+        }
         results.put("data", data);
         results.put("evaluation", Map.of("limit", scoring.limit, "bootstrap", bootstrap, "seed", seed,
                 "scores", scores.stream().map(OodScore::name).toList()));
@@ -105,8 +137,20 @@ final class EvaluateCommand implements Callable<Integer> {
         if (model instanceof FlowModel flow) {
             grids.add(new ReportData.Grid("samples at temperature 0.7", ImageGrid.render(flow.sample(100, seed, 0.7), 100, 10, 2)));
         }
-        grids.add(new ReportData.Grid("in-distribution: " + in, ImageGrid.render(inSet, 100, 10, 2)));
-        outSets.forEach((k, v) -> grids.add(new ReportData.Grid("OOD: " + k, ImageGrid.render(v, 100, 10, 2))));
+        grids.add(new ReportData.Grid("in-distribution: " + inName, ImageGrid.render(inSet, 100, 10, 2)));
+        outSets.forEach((k, v) -> grids.add(new ReportData.Grid("OOD: " + shortNames(in, outs).getOrDefault(k, k),
+                ImageGrid.render(v, 100, 10, 2))));
+        List<ReportData.Section> sections = new ArrayList<>();
+        if (outcome.typicalityTest() != null) {
+            sections.add(Sections.typicality("batch-typicality", "Batch typicality test", outcome.typicalityTest()));
+        }
+        Map<String, ImageStats> stats = new LinkedHashMap<>();
+        stats.put(inName, ImageStats.of(inSet));
+        outSets.forEach((k, v) -> stats.put(shortNames(in, outs).getOrDefault(k, k), ImageStats.of(v)));
+        sections.add(new ReportData.Section("data-statistics", "Data statistics", List.of("Each set's pixel mean and variance "
+                + "(0..255 scale) beside its bits/dim: Nalisnick et al. (2019) observed that the sets with the lower variance get "
+                + "the higher likelihood."), List.of(Sections.dataStatistics("stats", stats,
+                outcome.bitsPerDim().isEmpty() ? Map.of() : Map.of(model.kind(), outcome.bitsPerDim()))), List.of()));
         List<String> notes = new ArrayList<>();
         notes.add("Scores are oriented so that higher = more anomalous; OOD is the positive class. An AUROC below 0.5 means "
                 + "the model scores the OOD set as MORE typical than its own test data (Nalisnick et al. 2019).");
@@ -117,7 +161,7 @@ final class EvaluateCommand implements Callable<Integer> {
         provenance.put("evaluation", results.get("evaluation"));
         ReportData report = new ReportData("densitylab: " + model.kind() + " trained on "
                 + String.valueOf(config.getOrDefault("data", Map.of()) instanceof Map<?, ?> d ? d.get("spec") : "?"),
-                in, model.kind(), provenance, outcome.bitsPerDim(), reportRows, outcome.scores(), grids, notes);
+                inName, model.kind(), provenance, outcome.bitsPerDim(), reportRows, outcome.scores(), grids, notes, sections);
         HtmlReport.write(report, rf.report());
         System.out.printf("%nwrote %s and %s%n", rf.results(), rf.report());
         return 0;

@@ -16,11 +16,12 @@ import java.io.UncheckedIOException;
                 "Data sets are named by specs: a catalog name with an optional split (fashion-mnist:test), " +
                 "a synthetic set (noise, constant, gaussian-noise; optionally @HxWxC), a path to a folder of " +
                 "PNG/JPEG images, an IDX, CIFAR .bin or SVHN .mat file, each followed by transforms " +
-                "(+invert, +hflip, +vflip, +gray, +rgb, +resize=HxW, +scale=F)."},
+                "(+invert, +hflip, +vflip, +gray, +rgb, +resize=HxW, +scale=F toward the mean image, +contrast=F toward the mean grey)."},
         footer = {"", "Environment: DENSITYLAB_DATA (data cache folder), DENSITYLAB_SOURCES (extra folders holding " +
                 "data files), DENSITYLAB_OFFLINE=1 (never use the network).",
                 "See '${ROOT-COMMAND-NAME} COMMAND --help' for each command."},
-        subcommands = {DemoCommand.class, DataCommand.class, TrainCommand.class, ScoreCommand.class, EvaluateCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, ReproduceCommand.class, DataCommand.class, TrainCommand.class, ScoreCommand.class,
+                EvaluateCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {

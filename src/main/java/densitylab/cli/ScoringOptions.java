@@ -4,7 +4,9 @@ import densitylab.data.DataResolver;
 import densitylab.data.ImageSet;
 import densitylab.eval.RunFolder;
 import densitylab.model.GenerativeModel;
+import densitylab.model.DensityModel;
 import densitylab.score.OodScore;
+import densitylab.score.RelatedModels;
 import densitylab.score.ScoreOptions;
 import densitylab.score.Scores;
 import picocli.CommandLine.Option;
@@ -21,8 +23,11 @@ final class ScoringOptions {
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "Run folder holding a trained model.")
     Path run;
 
-    @Option(names = "--score", paramLabel = "NAME", split = ",",
-            description = "Scores to compute (repeatable or comma-separated; default: all the model supports). Known: likelihood, typicality, elbo, iwae, reconstruction, likelihood-regret.")
+    @Option(names = "--score", paramLabel = "NAME", split = ",", arity = "1..*",
+            description = "Scores to compute, separated by spaces or commas (default: the likelihood scores the model " +
+                    "supports, plus likelihood-ratio when the run has a background model and waic when it has an ensemble). " +
+                    "Known: likelihood, typicality, likelihood-ratio, input-complexity (PNG), input-complexity-bzip2, " +
+                    "input-complexity-deflate, waic, elbo, iwae, reconstruction, likelihood-regret.")
     List<String> scores = new ArrayList<>();
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Use only the first N images of each set (0 = all).")
@@ -30,16 +35,16 @@ final class ScoringOptions {
 
     @Option(names = "--fit-limit", paramLabel = "N", defaultValue = "10000",
             description = "Training images used to fit scores that need training statistics (default: ${DEFAULT-VALUE}).")
-    int fitLimit;
+    int fitLimit = 10000;
 
     @Option(names = "--iwae-samples", paramLabel = "K", defaultValue = "100", description = "Importance samples of the iwae score (default: ${DEFAULT-VALUE}).")
-    int iwaeSamples;
+    int iwaeSamples = 100;
 
     @Option(names = "--regret-steps", paramLabel = "N", defaultValue = "50", description = "Adam steps of likelihood-regret (default: ${DEFAULT-VALUE}).")
-    int regretSteps;
+    int regretSteps = 50;
 
     @Option(names = "--regret-lr", paramLabel = "LR", defaultValue = "1e-2", description = "Learning rate of likelihood-regret (default: ${DEFAULT-VALUE}).")
-    double regretLr;
+    double regretLr = 1e-2;
 
     /**
      * The run's scores; those that need the run's training data are fitted on it when they first score, so a
@@ -47,13 +52,23 @@ final class ScoringOptions {
      * neither loads nor scores the training data.
      */
     List<OodScore> createScores(GenerativeModel model, DataResolver r, DataOptions data) throws IOException {
-        List<String> names = scores.isEmpty() ? Scores.defaultsFor(model) : scores;
+        RunFolder rf = new RunFolder(run);
+        List<String> names = new ArrayList<>(scores.isEmpty() ? Scores.defaultsFor(model) : scores);
+        if (scores.isEmpty() && model instanceof DensityModel) {
+            if (rf.background().hasModel()) {
+                names.add("likelihood-ratio");
+            }
+            if (rf.ensemble().size() > 1) {
+                names.add("waic");
+            }
+        }
+        RelatedModels related = new RunModels(rf);
         if (names.isEmpty()) {
             throw new IllegalArgumentException("model '" + model.kind() + "' supports no default score; name one with --score");
         }
         List<OodScore> out = new ArrayList<>();
         for (String n : names) {
-            OodScore s = Scores.create(n, model, new ScoreOptions(iwaeSamples, regretSteps, regretLr));
+            OodScore s = Scores.create(n, model, new ScoreOptions(iwaeSamples, regretSteps, regretLr), related);
             if (n.equals("typicality")) {
                 String spec = trainingSpec(); // fails now, before any scoring, if the run names no training data
                 s = new FitOnFirstUse(s, () -> data.loadFor(r, spec, "train", model.shape(), fitLimit));
@@ -61,6 +76,57 @@ final class ScoringOptions {
             out.add(s);
         }
         return out;
+    }
+
+    /** The background model and ensemble members of a run folder, loaded when a score first asks for them. */
+    static final class RunModels implements RelatedModels {
+        private final RunFolder rf;
+        private DensityModel background;
+        private List<DensityModel> ensemble;
+
+        RunModels(RunFolder rf) {
+            this.rf = rf;
+        }
+
+        @Override
+        public DensityModel background() {
+            if (background == null) {
+                if (!rf.background().hasModel()) {
+                    throw new IllegalArgumentException("score 'likelihood-ratio' needs a background model, and " + rf.dir()
+                            + " has none: train it with 'densitylab train ... --run " + rf.dir() + " --background 0.2'");
+                }
+                background = density(rf.background());
+            }
+            return background;
+        }
+
+        @Override
+        public List<DensityModel> ensemble() {
+            if (ensemble == null) {
+                List<RunFolder> members = rf.ensemble();
+                if (members.size() < 2) {
+                    throw new IllegalArgumentException("score 'waic' needs an ensemble, and " + rf.dir() + " holds one model: "
+                            + "train it with 'densitylab train ... --run " + rf.dir() + " --ensemble 5'");
+                }
+                List<DensityModel> out = new ArrayList<>();
+                for (RunFolder m : members) {
+                    out.add(density(m));
+                }
+                ensemble = out;
+            }
+            return ensemble;
+        }
+
+        private static DensityModel density(RunFolder f) {
+            try {
+                if (f.loadModel() instanceof DensityModel d) {
+                    return d;
+                }
+                throw new IllegalArgumentException(f.dir() + " holds a model without a likelihood");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /** Where a score's training data comes from; may read files. */

@@ -3,6 +3,7 @@ package densitylab.cli;
 import densitylab.data.Catalog;
 import densitylab.data.DataResolver;
 import densitylab.data.ImageSet;
+import densitylab.data.PixelReplacement;
 import densitylab.eval.RunFolder;
 import densitylab.io.Trees;
 import densitylab.model.Checkpoints;
@@ -97,6 +98,33 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-limit", paramLabel = "N", defaultValue = "2000",
             description = "Images of each set (train, test) whose bits/dim are reported after training (0 = all; default: ${DEFAULT-VALUE}).")
     int evalLimit;
+
+    @Option(names = "--background", paramLabel = "MU", description = "Also train a likelihood-ratio background " +
+            "model (Ren et al. 2019) into RUN/background: the same model and settings, trained on the training images with " +
+            "each pixel value replaced by a uniform random one with probability MU (0.1-0.3; Ren's default 0.2), drawn " +
+            "afresh for every batch of every epoch. Enables --score likelihood-ratio.")
+    Double background;
+
+    @Option(names = "--background-weight-decay", paramLabel = "L", defaultValue = "0",
+            description = "L2 weight decay of the background model (default: ${DEFAULT-VALUE}).")
+    double backgroundDecay;
+
+    @Option(names = "--weight-decay", paramLabel = "L", defaultValue = "0",
+            description = "L2 weight decay of the model: L * p is added to each parameter's gradient (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--ensemble", paramLabel = "K", defaultValue = "1", description = "Train K models of the same kind " +
+            "with seeds S, S+1, ..., S+K-1, one after another: RUN/model is the first, RUN/ensemble/member-2 ... the others. " +
+            "Enables --score waic (default: ${DEFAULT-VALUE}).")
+    int ensemble;
+
+    @Option(names = "--minutes-each", paramLabel = "M", description = "Time budget of each model trained (ensemble " +
+            "members, background); default: --minutes divided among them.")
+    Double minutesEach;
+
+    @Option(names = "--background-minutes", paramLabel = "M", description = "Time budget of the background model " +
+            "(default: that of every other model trained).")
+    Double backgroundMinutes;
 
     @Mixin
     DataOptions dataOptions;
@@ -202,12 +230,83 @@ final class TrainCommand implements Callable<Integer> {
         int workerCount = workers(rf);
         TrainSettings settings = new TrainSettings(seed, maxEpochs, minutes, batchSize, lr, warmup, clip, rf.checkpoints(),
                 checkpointSeconds, resume, params, workerCount);
+        if (ensemble < 1) {
+            throw new IllegalArgumentException("--ensemble must be >= 1, got " + ensemble);
+        }
+        if (minutesEach != null && minutesEach < 0) {
+            throw new IllegalArgumentException("--minutes-each must be >= 0, got " + minutesEach);
+        }
+        PixelReplacement replacement = background == null ? null : new PixelReplacement(background);
+        settings.resolvedParams(kind); // an unknown parameter fails before anything is written
+        int models = ensemble + (background == null || backgroundMinutes != null ? 0 : 1);
+        double each = minutesEach != null ? minutesEach : minutes / models;
+        settings = settings.forRun(seed, each, rf.checkpoints(), resume).withPerturbation(null, weightDecay);
+        boolean subRuns = models > 1;
+        if (subRuns && resume && finished(rf)) {
+            System.out.println("kept the finished model in " + run);
+        } else {
+            trainInto(rf, kind, train, test, testSpec, settings, null);
+        }
+        for (int k = 2; k <= ensemble; k++) {
+            RunFolder member = rf.ensembleMember(k);
+            trainOrKeep(member, kind, train, test, testSpec,
+                    settings.forRun(seed + k - 1, each, member.checkpoints(), false), "ensemble member " + k + " of " + ensemble);
+        }
+        if (replacement != null) {
+            RunFolder bg = rf.background();
+            trainOrKeep(bg, kind, train, test, testSpec,
+                    settings.forRun(seed + BACKGROUND_SEED_OFFSET, backgroundMinutes != null ? backgroundMinutes : each,
+                                    bg.checkpoints(), false)
+                            .withPerturbation(replacement, backgroundDecay), "likelihood-ratio background, pixel replacement " + background);
+        }
+        return 0;
+    }
+
+    /** A background model's seed is the run's plus this, so that it differs from every ensemble member's. */
+    static final long BACKGROUND_SEED_OFFSET = 1000;
+
+    /** True when folder holds a model whose training finished. */
+    private static boolean finished(RunFolder folder) throws IOException {
+        return folder.hasModel() && "trained".equals(folder.readConfig().get("status"));
+    }
+
+    /**
+     * An auxiliary model (ensemble member, background) of the run: kept when its training finished and --resume is
+     * given, continued from its checkpoint when it has one and --resume is given, else trained afresh (replacing it).
+     */
+    private void trainOrKeep(RunFolder folder, ModelKind kind, ImageSet train, ImageSet test, String testSpec,
+                             TrainSettings s, String role) throws Exception {
+        if (resume && finished(folder)) {
+            System.out.println("kept the finished " + role + " in " + folder.dir());
+            return;
+        }
+        boolean cont = resume && Checkpoints.latest(folder.checkpoints()) != null;
+        System.out.println();
+        System.out.println("training the " + role + " into " + folder.dir());
+        trainInto(folder, kind, train, test, testSpec, s.forRun(s.seed(), s.minutes(), folder.checkpoints(), cont), role);
+    }
+
+    /** Trains one model into one run folder: config.json, checkpoints, model/, samples.png, the bits/dim it reached. */
+    private void trainInto(RunFolder rf, ModelKind kind, ImageSet train, ImageSet test, String testSpec,
+                           TrainSettings settings, String role) throws Exception {
+        Path run = rf.dir();
+        boolean resume = settings.resume();
+        long seed = settings.seed();
+        double minutes = settings.minutes();
+        int workerCount = settings.workers();
+        int maxEpochs = settings.epochs();
         Map<String, String> resolved = settings.resolvedParams(kind);
 
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("model", kind.name());
         config.put("params", new java.util.TreeMap<>(resolved));
         config.put("seed", seed);
+        if (role != null) {
+            config.put("role", role);
+        }
+        if (settings.perturbation() != null) {
+            config.put("background", Map.of("pixel_replacement", settings.perturbation().rate(), "weight_decay", settings.weightDecay()));
+        }
         config.put("data", RunFolder.describe(data, train));
         if (test != null) {
             config.put("test_data", RunFolder.describe(testSpec, test));
@@ -220,6 +319,9 @@ final class TrainCommand implements Callable<Integer> {
         training.put("warmup", warmup);
         training.put("clip", clip);
         training.put("workers", workerCount);
+        if (settings.weightDecay() > 0) {
+            training.put("weight_decay", settings.weightDecay());
+        }
         config.put("training", training);
         config.put("versions", RunFolder.versions());
         config.put("status", "training");
@@ -229,7 +331,11 @@ final class TrainCommand implements Callable<Integer> {
             // A new training's checkpoints must not mix with an earlier one's, and an earlier model's scores are
             // stale; they are set aside, not deleted, until the new training has written its first checkpoint.
             Trees.delete(previous);
-            setAside(previous, List.of(rf.config(), rf.checkpoints(), rf.scores(), rf.modelDir()));
+            List<Path> replaced = new java.util.ArrayList<>(List.of(rf.config(), rf.checkpoints(), rf.scores(), rf.modelDir()));
+            if (role == null) { // a new main model: its old background and ensemble members belong to the old run
+                replaced.addAll(List.of(rf.background().dir(), rf.ensembleDir()));
+            }
+            setAside(previous, replaced);
         }
         rf.writeConfig(config);
 
@@ -279,6 +385,5 @@ final class TrainCommand implements Callable<Integer> {
         rf.writeConfig(config);
         Trees.delete(previous);
         System.out.printf("saved %s in %.1f s: %s%n", kind.name(), secs, run);
-        return 0;
     }
 }

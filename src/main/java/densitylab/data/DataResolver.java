@@ -65,6 +65,20 @@ public final class DataResolver {
         return fetcher;
     }
 
+    /**
+     * A short name for tables and pictures: a spec whose base is a path becomes the path's last element followed by
+     * its transforms (/data/x/kmnist-idx3-ubyte+invert -> kmnist-idx3-ubyte+invert); any other spec stays as it is.
+     */
+    public static String shortName(String spec) {
+        String head = spec.split("\\+")[0];
+        Path p = Files.exists(Path.of(spec)) ? Path.of(spec) : Files.exists(Path.of(head)) ? Path.of(head) : null;
+        if (p == null || p.getFileName() == null) {
+            return spec;
+        }
+        String rest = p.toString().equals(spec) ? "" : spec.substring(head.length());
+        return p.getFileName() + rest;
+    }
+
     /** Parses a spec without loading anything. */
     public static Spec parse(String spec) {
         if (spec == null || spec.isBlank()) {

@@ -5,11 +5,11 @@ import java.util.List;
 /**
  * Image-set transforms used to build OOD test sets: each returns a new set named after its input
  * and the transform. Spec syntax (see {@link DataResolver}): {@code invert}, {@code hflip},
- * {@code vflip}, {@code gray}, {@code rgb}, {@code resize=HxW}, {@code scale=F}.
+ * {@code vflip}, {@code gray}, {@code rgb}, {@code resize=HxW}, {@code scale=F}, {@code contrast=F}.
  */
 public final class SetTransforms {
     /** The transform names, for help texts. */
-    public static final List<String> NAMES = List.of("invert", "hflip", "vflip", "gray", "rgb", "resize=HxW", "scale=F");
+    public static final List<String> NAMES = List.of("invert", "hflip", "vflip", "gray", "rgb", "resize=HxW", "scale=F", "contrast=F");
 
     private SetTransforms() {
     }
@@ -41,6 +41,15 @@ public final class SetTransforms {
                     throw new IllegalArgumentException("transform '" + op + "': scale takes a number, e.g. scale=0.5");
                 }
                 yield scaleVariance(set, f);
+            }
+            case "contrast" -> {
+                double f;
+                try {
+                    f = Double.parseDouble(require(op, arg));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("transform '" + op + "': contrast takes a number, e.g. contrast=0.5");
+                }
+                yield scaleContrast(set, f);
             }
             default -> throw new IllegalArgumentException("unknown transform '" + op + "'; known: " + String.join(", ", NAMES));
         };
@@ -196,6 +205,26 @@ public final class SetTransforms {
         return map(set, "scale=" + factor, set.channels(), set.height(), set.width(), (s, d, o) -> {
             for (int k = 0; k < s.length; k++) {
                 long v = Math.round(mean[k] + factor * ((s[k] & 0xff) - mean[k]));
+                d[o + k] = (byte) Math.max(0, Math.min(255, v));
+            }
+        });
+    }
+
+    /**
+     * Every pixel shrunk toward its channel's mean grey level over the whole set by factor (0 = every pixel that grey,
+     * 1 = unchanged), rounded to 0..255: a variance reduction toward one grey level per channel, where
+     * {@link #scaleVariance} shrinks every pixel toward its own mean over the set (the mean image).
+     */
+    public static ImageSet scaleContrast(ImageSet set, double factor) {
+        if (!(factor >= 0) || Double.isInfinite(factor)) {
+            throw new IllegalArgumentException("contrast factor must be a finite number >= 0, got " + factor);
+        }
+        double[] mean = ImageStats.of(set).mean();
+        int hw = set.height() * set.width();
+        return map(set, "contrast=" + factor, set.channels(), set.height(), set.width(), (s, d, o) -> {
+            for (int k = 0; k < s.length; k++) {
+                double m = mean[k / hw];
+                long v = Math.round(m + factor * ((s[k] & 0xff) - m));
                 d[o + k] = (byte) Math.max(0, Math.min(255, v));
             }
         });

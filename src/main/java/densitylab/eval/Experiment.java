@@ -38,8 +38,35 @@ public final class Experiment {
      * @param bitsPerDim mean bits/dim per set (empty for models without likelihood)
      * @param rows       metrics per score and OOD set
      * @param scores     score name -> set name -> per-image scores (the in set included)
+     * @param typicalityTest the batch typicality test on the likelihood column ({@link BatchTypicality}); null for models
+     *                   without a likelihood
      */
-    public record Outcome(Map<String, Double> bitsPerDim, List<Row> rows, Map<String, Map<String, double[]>> scores) {
+    public record Outcome(Map<String, Double> bitsPerDim, List<Row> rows, Map<String, Map<String, double[]>> scores,
+                          BatchTypicality.Result typicalityTest) {
+        /**
+         * The same outcome with sets renamed (names maps an old set name to its new one; sets it lacks keep theirs),
+         * e.g. file paths shortened for tables.
+         */
+        public Outcome relabel(Map<String, String> names) {
+            java.util.function.UnaryOperator<String> n = k -> names.getOrDefault(k, k);
+            Map<String, Double> b = new LinkedHashMap<>();
+            bitsPerDim.forEach((k, v) -> b.put(n.apply(k), v));
+            List<Row> r = rows.stream().map(x -> new Row(x.score(), n.apply(x.out()), x.metrics(), x.aurocCi())).toList();
+            Map<String, Map<String, double[]>> s = new LinkedHashMap<>();
+            scores.forEach((score, sets) -> {
+                Map<String, double[]> m = new LinkedHashMap<>();
+                sets.forEach((k, v) -> m.put(n.apply(k), v));
+                s.put(score, m);
+            });
+            BatchTypicality.Result t = typicalityTest;
+            if (t != null) {
+                Map<String, double[]> d = new LinkedHashMap<>();
+                t.detection().forEach((k, v) -> d.put(n.apply(k), v));
+                t = new BatchTypicality.Result(t.batchSizes(), t.alpha(), t.entropy(), t.thresholds(), t.falseAlarms(), d);
+            }
+            return new Outcome(b, r, s, t);
+        }
+
         /** Score name -> (set name -> mean score), in the order of {@link #scores}. */
         public Map<String, Map<String, Double>> means() {
             Map<String, Map<String, Double>> out = new LinkedHashMap<>();
@@ -109,8 +136,14 @@ public final class Experiment {
             tables.put(e.getKey(), score(e.getKey(), e.getValue(), scores));
         }
         Map<String, Double> bpd = new LinkedHashMap<>();
+        BatchTypicality.Result typicality = null;
         if (model instanceof DensityModel) {
             tables.forEach((k, t) -> bpd.put(k, Units.mean(t.get("likelihood"))));
+            Map<String, double[]> outBpd = new LinkedHashMap<>();
+            outs.keySet().forEach(k -> outBpd.put(k, tables.get(k).get("likelihood")));
+            if (in.size() >= 4) {
+                typicality = BatchTypicality.run(tables.get(inName).get("likelihood"), outBpd, seed);
+            }
         }
         Map<String, Map<String, double[]>> byScore = new LinkedHashMap<>();
         List<Row> rows = new ArrayList<>();
@@ -125,6 +158,6 @@ public final class Experiment {
                 rows.add(new Row(s.name(), out, Metrics.evaluate(inScores, o), ci));
             }
         }
-        return new Outcome(bpd, rows, byScore);
+        return new Outcome(bpd, rows, byScore, typicality);
     }
 }

@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -45,6 +47,33 @@ public record RunFolder(Path dir) {
 
     public Path samples() {
         return dir.resolve("samples.png");
+    }
+
+    /** The run folder of the likelihood-ratio background model (train --background), inside this one. */
+    public RunFolder background() {
+        return new RunFolder(dir.resolve("background"));
+    }
+
+    /** Where ensemble members 2..K live (train --ensemble K). */
+    public Path ensembleDir() {
+        return dir.resolve("ensemble");
+    }
+
+    /** The run folder of ensemble member k (k >= 2; member 1 is this run itself). */
+    public RunFolder ensembleMember(int k) {
+        if (k < 2) {
+            throw new IllegalArgumentException("ensemble member " + k + ": member 1 is the run itself, members 2.. live in " + ensembleDir());
+        }
+        return new RunFolder(ensembleDir().resolve("member-" + k));
+    }
+
+    /** This run's model and its trained ensemble members, in order (just this one without an ensemble). */
+    public List<RunFolder> ensemble() {
+        List<RunFolder> out = new ArrayList<>(List.of(this));
+        for (int k = 2; ensembleMember(k).hasModel(); k++) {
+            out.add(ensembleMember(k));
+        }
+        return out;
     }
 
     /** True when a trained model is saved here. */

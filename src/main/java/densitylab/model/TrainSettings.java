@@ -1,5 +1,7 @@
 package densitylab.model;
 
+import densitylab.data.PixelReplacement;
+
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,10 +25,14 @@ import java.util.TreeSet;
  * @param workers        threads that compute a step's gradient: 1 (one thread, using every intra-op thread), 2 (each
  *                       half of the batch on its own thread, the intra-op threads shared out between them), or
  *                       {@link #AUTO_WORKERS} (2 where there are at least 2 intra-op threads)
+ * @param perturbation   null, or a pixel replacement applied to every training batch with a seed of its own (a
+ *                       likelihood-ratio background model's training, Ren et al. 2019); models fitted in closed form
+ *                       get the whole training set perturbed once ({@link #perturbedOnce})
+ * @param weightDecay    L2 weight decay: lambda * p is added to each parameter's gradient before clipping (0 = off)
  */
 public record TrainSettings(long seed, int epochs, double minutes, int batchSize, double learningRate, int warmupSteps,
                             double clipNorm, Path checkpointDir, int checkpointSeconds, boolean resume,
-                            Map<String, String> params, int workers) {
+                            Map<String, String> params, int workers, PixelReplacement perturbation, double weightDecay) {
     /** {@code epochs} meaning "until the time budget runs out". */
     public static final int NO_EPOCH_LIMIT = Integer.MAX_VALUE;
     /** {@code workers} meaning "2 where there are at least 2 intra-op threads, else 1". */
@@ -56,13 +62,21 @@ public record TrainSettings(long seed, int epochs, double minutes, int batchSize
         if (!(learningRate > 0)) {
             throw new IllegalArgumentException("--lr must be positive, got " + learningRate);
         }
-        if (minutes < 0 || warmupSteps < 0 || clipNorm < 0) {
-            throw new IllegalArgumentException("--minutes, --warmup and --clip must be >= 0");
+        if (minutes < 0 || warmupSteps < 0 || clipNorm < 0 || !(weightDecay >= 0)) {
+            throw new IllegalArgumentException("--minutes, --warmup, --clip and --weight-decay must be >= 0");
         }
         if (workers < 0 || workers > MAX_WORKERS) {
             throw new IllegalArgumentException("--workers must be 1 or 2 (0 = automatic), got " + workers);
         }
         params = Map.copyOf(params);
+    }
+
+    /** Settings without perturbation or weight decay. */
+    public TrainSettings(long seed, int epochs, double minutes, int batchSize, double learningRate, int warmupSteps,
+                         double clipNorm, Path checkpointDir, int checkpointSeconds, boolean resume, Map<String, String> params,
+                         int workers) {
+        this(seed, epochs, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir, checkpointSeconds, resume,
+                params, workers, null, 0);
     }
 
     /** Settings with automatic workers. */
@@ -80,13 +94,30 @@ public record TrainSettings(long seed, int epochs, double minutes, int batchSize
     /** A copy with other hyper-parameters. */
     public TrainSettings withParams(Map<String, String> p) {
         return new TrainSettings(seed, epochs, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
-                checkpointSeconds, resume, p, workers);
+                checkpointSeconds, resume, p, workers, perturbation, weightDecay);
+    }
+
+    /** A copy whose training batches are perturbed (null = none) and whose parameters decay with weightDecay. */
+    public TrainSettings withPerturbation(PixelReplacement p, double decay) {
+        return new TrainSettings(seed, epochs, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
+                checkpointSeconds, resume, params, workers, p, decay);
+    }
+
+    /** A copy with another seed, budget, checkpoint folder and resume flag (an ensemble member's or background's run). */
+    public TrainSettings forRun(long newSeed, double newMinutes, Path newCheckpointDir, boolean newResume) {
+        return new TrainSettings(newSeed, epochs, newMinutes, batchSize, learningRate, warmupSteps, clipNorm, newCheckpointDir,
+                checkpointSeconds, newResume, params, workers, perturbation, weightDecay);
+    }
+
+    /** The training set as a model fitted in one pass sees it: perturbed once with the run's seed, if at all. */
+    public densitylab.data.ImageSet perturbedOnce(densitylab.data.ImageSet train) {
+        return perturbation == null ? train : perturbation.apply(train, Noise.seedOf(seed, -2, 0, 0));
     }
 
     /** A copy with another budget. */
     public TrainSettings withEpochs(int e) {
         return new TrainSettings(seed, e, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
-                checkpointSeconds, resume, params, workers);
+                checkpointSeconds, resume, params, workers, perturbation, weightDecay);
     }
 
     /**

@@ -112,7 +112,8 @@ public final class Trainer {
                         : String.format("epoch %d/%d", epoch + 1, settings.epochs()), batches.size())) {
                     pb.stepTo(skipBatches);
                     for (int b = skipBatches; b < batches.size(); b++) {
-                        ImageSet batch = batches.get(b);
+                        ImageSet batch = settings.perturbation() == null ? batches.get(b)
+                                : settings.perturbation().apply(batches.get(b), Noise.seedOf(settings.seed(), epoch, b, -2));
                         double loss;
                         try (NDManager sub = Scopes.open(mm, scoped)) {
                             m1.tempAttach(sub);
@@ -213,6 +214,11 @@ public final class Trainer {
             }
         }
         NDArray g = flat.size() == 1 ? flat.get(0) : NDArrays.concat(flat);
+        if (settings.weightDecay() > 0) { // L2: the gradient of (lambda / 2) |p|^2
+            NDList ps = new NDList(params.size());
+            params.forEach(p -> ps.add(p.reshape(-1)));
+            g = g.add((ps.size() == 1 ? ps.get(0) : NDArrays.concat(ps)).mul((float) settings.weightDecay()));
+        }
         double norm = Math.sqrt(g.square().sum().getFloat());
         if (!Double.isFinite(norm)) { // a finite loss can still have an overflowing gradient: skip, do not poison Adam
             String where = whereNotFinite(grads);

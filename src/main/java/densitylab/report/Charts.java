@@ -110,6 +110,36 @@ public final class Charts {
         return BitmapEncoder.getBufferedImage(chart);
     }
 
+    /**
+     * Lines through points: one series per entry of ys (its name -> y values at xs), in their order, with markers;
+     * a series whose name starts with "reference: " is drawn dashed. Non-finite y
+     * values are left out of their series.
+     */
+    public static BufferedImage lines(String title, String xTitle, String yTitle, double[] xs, Map<String, double[]> ys) {
+        XYChart chart = newChart(title, xTitle, yTitle);
+        int i = 0;
+        for (Map.Entry<String, double[]> e : ys.entrySet()) {
+            List<Double> x = new java.util.ArrayList<>();
+            List<Double> y = new java.util.ArrayList<>();
+            for (int k = 0; k < xs.length; k++) {
+                if (Double.isFinite(e.getValue()[k])) {
+                    x.add(xs[k]);
+                    y.add(e.getValue()[k]);
+                }
+            }
+            if (x.isEmpty()) {
+                continue;
+            }
+            XYSeries s = chart.addSeries("s" + i, x, y);
+            s.setLabel(e.getKey());
+            style(s, colour(i + 1), e.getKey().startsWith("reference: ") ? SeriesLines.DASH_DASH : new BasicStroke(2f));
+            s.setMarker(SeriesMarkers.CIRCLE);
+            s.setMarkerColor(colour(i + 1));
+            i++;
+        }
+        return BitmapEncoder.getBufferedImage(chart);
+    }
+
     /** A tick format with about three significant digits for an axis spanning range. */
     static String decimalPattern(double range) {
         int decimals = (int) Math.max(0, Math.min(6, 2 - Math.floor(Math.log10(Math.max(range, 1e-12)))));

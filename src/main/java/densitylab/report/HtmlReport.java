@@ -68,10 +68,74 @@ public final class HtmlReport {
         bitsPerDim(h, data.bitsPerDim(), data.inSet());
         means(h, data.scores(), data.inSet());
         scores(h, data.scores(), data.inSet());
+        data.sections().forEach(x -> section(h, x));
         grids(h, data.grids());
         notes(h, data.notes());
         provenance(h, data.provenance());
         return h.append("</body>\n</html>\n").toString();
+    }
+
+    /**
+     * A page of sections only (the reproduce report): a heading, a subtitle, the sections in order and the provenance.
+     */
+    public static String renderPage(String title, String subtitle, List<ReportData.Section> sections, Map<String, Object> provenance) {
+        StringBuilder h = new StringBuilder(1 << 16);
+        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
+                .append(escape(title)).append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
+        h.append("<h1>").append(escape(title)).append("</h1>\n<p class=\"sub\">").append(escape(subtitle)).append("</p>\n");
+        sections.forEach(x -> section(h, x));
+        provenance(h, provenance);
+        return h.append("</body>\n</html>\n").toString();
+    }
+
+    /** Writes {@link #renderPage} to file atomically. */
+    public static void writePage(Path file, String title, String subtitle, List<ReportData.Section> sections,
+                                 Map<String, Object> provenance) throws IOException {
+        AtomicFiles.writeString(file, renderPage(title, subtitle, sections, provenance));
+    }
+
+    private static void section(StringBuilder h, ReportData.Section s) {
+        h.append("<h2 id=\"").append(s.id()).append("\">").append(escape(s.title())).append("</h2>\n");
+        s.paragraphs().forEach(p -> h.append("<p>").append(escape(p)).append("</p>\n"));
+        for (ReportData.Table t : s.tables()) {
+            h.append("<table id=\"").append(escape(t.id())).append("\">\n<thead><tr>");
+            t.header().forEach(c -> h.append("<th>").append(escape(c)).append("</th>"));
+            h.append("</tr></thead>\n<tbody>\n");
+            for (List<String> row : t.rows()) {
+                h.append("<tr>");
+                for (int i = 0; i < row.size(); i++) {
+                    String c = row.get(i);
+                    Double v = number(c);
+                    if (v == null) {
+                        h.append(cell(c));
+                    } else {
+                        String cls = t.aurocColumns().contains(i) ? aurocClass(v) : "";
+                        h.append("<td class=\"num").append(cls.isEmpty() ? "" : " " + cls).append("\">").append(escape(c)).append("</td>");
+                    }
+                }
+                h.append("</tr>\n");
+            }
+            h.append("</tbody>\n</table>\n");
+        }
+        if (!s.pictures().isEmpty()) {
+            h.append("<div class=\"charts\">\n");
+            for (ReportData.Grid g : s.pictures()) {
+                h.append("<figure>");
+                image(h, g.image().getWidth() >= Charts.WIDTH ? "chart" : "grid", g.caption(), g.image());
+                h.append("<figcaption>").append(escape(g.caption())).append("</figcaption></figure>\n");
+            }
+            h.append("</div>\n");
+        }
+    }
+
+    /** The number a cell starts with (e.g. "0.912 [0.90, 0.93]"), or null when it does not start with one. */
+    private static Double number(String cell) {
+        String head = cell.strip().split("\\s+")[0];
+        try {
+            return Double.parseDouble(head);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /** The text with &amp;, &lt;, &gt;, &quot; and &#39; replaced by character references; null becomes "null". */

@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param scores score name -> (set name -> per-image scores), the in-distribution set included
  * @param grids pictures (model samples, data set previews) with captions
  * @param notes free-text paragraphs such as warnings
+ * @param sections further sections (analyses such as the batch typicality test), shown after the score histograms
  */
 public record ReportData(
         String title,
@@ -33,7 +34,50 @@ public record ReportData(
         List<Row> results,
         Map<String, Map<String, double[]>> scores,
         List<Grid> grids,
-        List<String> notes) {
+        List<String> notes,
+        List<Section> sections) {
+
+    /** A report without further sections. */
+    public ReportData(String title, String inSet, String model, Map<String, Object> provenance, Map<String, Double> bitsPerDim,
+                      List<Row> results, Map<String, Map<String, double[]>> scores, List<Grid> grids, List<String> notes) {
+        this(title, inSet, model, provenance, bitsPerDim, results, scores, grids, notes, List.of());
+    }
+
+    /**
+     * A titled section: paragraphs, then tables, then pictures, each in order.
+     *
+     * @param id an HTML id for the section (letters, digits and dashes)
+     */
+    public record Section(String id, String title, List<String> paragraphs, List<Table> tables, List<Grid> pictures) {
+        /** Copies the lists and checks the id. */
+        public Section {
+            if (!id.matches("[A-Za-z][A-Za-z0-9-]*")) {
+                throw new IllegalArgumentException("section id must be letters, digits and dashes, got '" + id + "'");
+            }
+            Objects.requireNonNull(title, "title");
+            paragraphs = List.copyOf(paragraphs);
+            tables = List.copyOf(tables);
+            pictures = List.copyOf(pictures);
+        }
+    }
+
+    /**
+     * A table of text cells; cells that parse as numbers are right-aligned, and the cells of the columns listed in
+     * aurocColumns are coloured like the AUROC column of the metric table.
+     */
+    public record Table(String id, List<String> header, List<List<String>> rows, java.util.Set<Integer> aurocColumns) {
+        /** Copies the lists and checks every row's width. */
+        public Table {
+            header = List.copyOf(header);
+            rows = rows.stream().map(List::copyOf).toList();
+            aurocColumns = java.util.Set.copyOf(aurocColumns);
+            for (List<String> r : rows) {
+                if (r.size() != header.size()) {
+                    throw new IllegalArgumentException("table " + id + ": a row has " + r.size() + " cells, the header " + header.size());
+                }
+            }
+        }
+    }
 
     /** The metrics of one score on one OOD set against the in-distribution set. */
     public record Row(String score, String out, MetricSet metrics) {
@@ -69,6 +113,7 @@ public record ReportData(
         scores = copyScores(scores, inSet);
         grids = List.copyOf(grids);
         notes = List.copyOf(notes);
+        sections = List.copyOf(sections);
     }
 
     /** Every score's per-set arrays in insertion order, copied, so callers cannot change the snapshot. */

@@ -9,7 +9,8 @@ import java.util.List;
 /** Builds scores by name for a model, with errors that say which models a score needs. */
 public final class Scores {
     /** Every score name this build knows. */
-    public static final List<String> NAMES = List.of("likelihood", "typicality", "elbo", "iwae", "reconstruction", "likelihood-regret");
+    public static final List<String> NAMES = List.of("likelihood", "typicality", "likelihood-ratio", "input-complexity",
+            "input-complexity-bzip2", "input-complexity-deflate", "waic", "elbo", "iwae", "reconstruction", "likelihood-regret");
 
     private Scores() {
     }
@@ -20,9 +21,9 @@ public final class Scores {
      */
     public static List<String> defaultsFor(GenerativeModel model) {
         if (model instanceof ConvVae) {
-            return List.of("likelihood", "elbo", "reconstruction");
+            return List.of("likelihood", "elbo", "reconstruction", "input-complexity");
         }
-        return model instanceof DensityModel ? List.of("likelihood", "typicality") : List.of();
+        return model instanceof DensityModel ? List.of("likelihood", "typicality", "input-complexity") : List.of();
     }
 
     /** The named score for this model (not yet fitted), with default options. */
@@ -30,11 +31,25 @@ public final class Scores {
         return create(name, model, ScoreOptions.defaults());
     }
 
-    /** The named score for this model (not yet fitted). */
+    /** The named score for this model (not yet fitted), without related models. */
     public static OodScore create(String name, GenerativeModel model, ScoreOptions o) {
+        return create(name, model, o, RelatedModels.NONE);
+    }
+
+    /**
+     * The named score for this model (not yet fitted); likelihood-ratio takes the background model and waic the
+     * ensemble from related.
+     */
+    public static OodScore create(String name, GenerativeModel model, ScoreOptions o, RelatedModels related) {
+        if (name.equals("input-complexity") || name.startsWith("input-complexity-")) {
+            String c = name.equals("input-complexity") ? "png" : name.substring("input-complexity-".length());
+            return new InputComplexityScore(density(name, model), Compressor.of(c));
+        }
         return switch (name) {
             case "likelihood" -> new LikelihoodScore(density(name, model));
             case "typicality" -> new TypicalityScore(density(name, model));
+            case "likelihood-ratio" -> new LikelihoodRatioScore(density(name, model), related.background());
+            case "waic" -> new WaicScore(related.ensemble());
             case "elbo" -> VaeScores.elbo(vae(name, model));
             case "iwae" -> VaeScores.iwae(vae(name, model), o.iwaeSamples());
             case "reconstruction" -> VaeScores.reconstruction(vae(name, model));

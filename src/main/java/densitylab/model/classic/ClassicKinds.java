@@ -23,7 +23,7 @@ public final class ClassicKinds {
             @Override
             public TrainedModel train(ImageSet train, ImageSet test, TrainSettings s) {
                 s.resolvedParams(this);
-                return new TrainedModel(DiagonalGaussian.fit(train, s.seed()), null);
+                return new TrainedModel(DiagonalGaussian.fit(s.perturbedOnce(train), s.seed()), null);
             }
 
             @Override
@@ -33,7 +33,7 @@ public final class ClassicKinds {
         }, new Kind("ppca", "probabilistic PCA (closed form, Tipping & Bishop 1999)", Map.of("components", "50")) {
             @Override
             public TrainedModel train(ImageSet train, ImageSet test, TrainSettings s) {
-                return new TrainedModel(Ppca.fit(train, TrainSettings.intParam(s.resolvedParams(this), "components"), s.seed()), null);
+                return new TrainedModel(Ppca.fit(s.perturbedOnce(train), TrainSettings.intParam(s.resolvedParams(this), "components"), s.seed()), null);
             }
 
             @Override
@@ -44,7 +44,7 @@ public final class ClassicKinds {
             @Override
             public TrainedModel train(ImageSet train, ImageSet test, TrainSettings s) {
                 Map<String, String> p = s.resolvedParams(this);
-                return new TrainedModel(GaussianMixture.fit(train, TrainSettings.intParam(p, "components"),
+                return new TrainedModel(GaussianMixture.fit(s.perturbedOnce(train), TrainSettings.intParam(p, "components"),
                         TrainSettings.intParam(p, "iterations"), s.seed()).model(), null);
             }
 

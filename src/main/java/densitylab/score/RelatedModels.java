@@ -1,0 +1,53 @@
+package densitylab.score;
+
+import densitylab.model.DensityModel;
+
+import java.util.List;
+
+/**
+ * Models besides the scored one that some scores need: the likelihood-ratio background model and the members of a
+ * WAIC ensemble. Implementations load them when first asked for, and say how to train one that is missing.
+ */
+public interface RelatedModels {
+    /** None: every score that needs a related model fails with its remedy. */
+    RelatedModels NONE = new RelatedModels() {
+        @Override
+        public DensityModel background() {
+            throw new IllegalArgumentException("score 'likelihood-ratio' needs a background model: train with --background 0.2");
+        }
+
+        @Override
+        public List<DensityModel> ensemble() {
+            throw new IllegalArgumentException("score 'waic' needs an ensemble of models: train with --ensemble 5");
+        }
+    };
+
+    /**
+     * The background model of the same kind, trained on perturbed training images (Ren et al. 2019).
+     *
+     * @throws IllegalArgumentException when there is none, saying how to train one
+     */
+    DensityModel background();
+
+    /**
+     * The ensemble's members, the scored model first.
+     *
+     * @throws IllegalArgumentException when there is no ensemble, saying how to train one
+     */
+    List<DensityModel> ensemble();
+
+    /** Related models given directly (background may be null; members may be empty). */
+    static RelatedModels of(DensityModel background, List<DensityModel> members) {
+        return new RelatedModels() {
+            @Override
+            public DensityModel background() {
+                return background != null ? background : NONE.background();
+            }
+
+            @Override
+            public List<DensityModel> ensemble() {
+                return members.size() >= 2 ? members : NONE.ensemble();
+            }
+        };
+    }
+}
