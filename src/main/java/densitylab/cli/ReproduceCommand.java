@@ -68,8 +68,9 @@ final class ReproduceCommand implements Callable<Integer> {
             + "or spaces (default: glow, realnvp, vae, gaussian, ppca, gmm; --quick: glow, gaussian).")
     List<String> models;
 
-    @Option(names = "--in", paramLabel = "SET", defaultValue = "fashion-mnist", description = "In-distribution catalog set "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--in", paramLabel = "SET", defaultValue = "fashion-mnist", description = "In-distribution set: a "
+            + "catalog set (trained on its train split, evaluated on its test split) or a path (trained and evaluated on the "
+            + "whole file) (default: ${DEFAULT-VALUE}).")
     String in;
 
     @Option(names = "--out", paramLabel = "SET", arity = "1..*", split = ",", description = "OOD sets (default: mnist, or svhn "
@@ -101,7 +102,7 @@ final class ReproduceCommand implements Callable<Integer> {
     boolean offline;
 
     /** What one model's evaluation gave. */
-    private record ModelResult(String model, Experiment.Outcome outcome, VarianceCurve curve, BufferedImage samples) {
+    private record ModelResult(String model, int[] shape, Experiment.Outcome outcome, VarianceCurve curve, BufferedImage samples) {
     }
 
     @Override
@@ -136,7 +137,8 @@ final class ReproduceCommand implements Callable<Integer> {
         }
         Path report = root.resolve("report.html");
         writeReport(report, results, ood, mins, k, n, (System.nanoTime() - t0) / 60e9);
-        System.out.printf("%n%s%nwrote %s (%.1f minutes)%n", summary(results, ood.get(0)), report, (System.nanoTime() - t0) / 60e9);
+        String firstOod = EvaluateCommand.shortNames(in, ood).get(ood.get(0));
+        System.out.printf("%n%s%nwrote %s (%.1f minutes)%n", summary(results, firstOod), report, (System.nanoTime() - t0) / 60e9);
         return 0;
     }
 
@@ -162,6 +164,8 @@ final class ReproduceCommand implements Callable<Integer> {
         boolean started = rf.hasModel() || Files.isDirectory(rf.checkpoints());
         if (started) {
             boolean complete = "trained".equals(rf.readConfig().get("status")) && rf.background().hasModel()
+                    && rf.background().readConfig().get("background") instanceof Map<?, ?> b
+                    && b.get("pixel_replacement") instanceof Number rate && rate.doubleValue() == background
                     && (!deep || k == 1 || rf.ensemble().size() >= k);
             if (complete) {
                 System.out.println("reusing the trained runs in " + run);
@@ -216,7 +220,8 @@ final class ReproduceCommand implements Callable<Integer> {
         for (String o : ood) {
             outSets.put(o, data.loadFor(r, o, "test", model.shape(), n));
         }
-        Experiment.Outcome outcome = new Experiment(model, rf.scores()).evaluate(in, inSet, outSets, scores, 0, seed);
+        Experiment.Outcome outcome = new Experiment(model, rf.scores()).evaluate(in, inSet, outSets, scores, 0, seed)
+                .relabel(EvaluateCommand.shortNames(in, ood));
         VarianceCurve curve = null;
         if (model instanceof DensityModel d && isDeep(m)) {
             System.out.println("variance experiment: bits/dim of " + in + " shrunk by c = 0.1 .. 1");
@@ -226,23 +231,42 @@ final class ReproduceCommand implements Callable<Integer> {
             }
         }
         BufferedImage samples = Files.isRegularFile(rf.samples()) ? ImageIO.read(rf.samples().toFile()) : null;
-        return new ModelResult(m, outcome, curve, samples);
+        return new ModelResult(m, model.shape(), outcome, curve, samples);
+    }
+
+    /** Against one OOD set: the plain likelihood's row and the row of the score with the highest AUROC (either may be null). */
+    private record Headline(Experiment.Row likelihood, Experiment.Row best) {
+        static Headline of(ModelResult r, String ood) {
+            Experiment.Row lik = null;
+            Experiment.Row best = null;
+            for (Experiment.Row row : r.outcome().rows()) {
+                if (row.out().equals(ood)) {
+                    lik = row.score().equals("likelihood") ? row : lik;
+                    best = best == null || row.metrics().auroc() > best.metrics().auroc() ? row : best;
+                }
+            }
+            return new Headline(lik, best);
+        }
+
+        String likelihoodAuroc() {
+            return likelihood == null ? "" : Sections.fmt(likelihood.metrics().auroc());
+        }
+
+        String bestAuroc() {
+            return best == null ? "" : Sections.fmt(best.metrics().auroc());
+        }
+
+        String bestScore() {
+            return best == null ? "" : best.score();
+        }
     }
 
     /** Per model: the plain likelihood's AUROC against the first OOD set, and the best score's. */
     private static ReportData.Table summaryTable(List<ModelResult> results, String firstOod) {
         List<List<String>> rows = new ArrayList<>();
         for (ModelResult r : results) {
-            Experiment.Row lik = null;
-            Experiment.Row best = null;
-            for (Experiment.Row row : r.outcome().rows()) {
-                if (row.out().equals(firstOod)) {
-                    lik = row.score().equals("likelihood") ? row : lik;
-                    best = best == null || row.metrics().auroc() > best.metrics().auroc() ? row : best;
-                }
-            }
-            rows.add(List.of(r.model(), lik == null ? "" : f(lik.metrics().auroc()), best == null ? "" : best.score(),
-                    best == null ? "" : f(best.metrics().auroc())));
+            Headline h = Headline.of(r, firstOod);
+            rows.add(List.of(r.model(), h.likelihoodAuroc(), h.bestScore(), h.bestAuroc()));
         }
         return new ReportData.Table("summary-table", List.of("model", "likelihood AUROC vs " + firstOod, "best score",
                 "its AUROC"), rows, Set.of(1, 3));
@@ -252,28 +276,18 @@ final class ReproduceCommand implements Callable<Integer> {
     static String summary(List<ModelResult> results, String firstOod) {
         StringBuilder b = new StringBuilder(String.format("AUROC against %s: likelihood -> best score%n", firstOod));
         for (ModelResult r : results) {
-            double lik = Double.NaN;
-            String best = null;
-            double bestAuroc = Double.NEGATIVE_INFINITY;
-            for (Experiment.Row row : r.outcome().rows()) {
-                if (!row.out().equals(firstOod)) {
-                    continue;
-                }
-                if (row.score().equals("likelihood")) {
-                    lik = row.metrics().auroc();
-                }
-                if (row.metrics().auroc() > bestAuroc) {
-                    bestAuroc = row.metrics().auroc();
-                    best = row.score();
-                }
-            }
-            b.append(String.format(Locale.ROOT, "  %-10s likelihood %.3f -> %s %.3f%n", r.model(), lik, best, bestAuroc));
+            Headline h = Headline.of(r, firstOod);
+            b.append(String.format(Locale.ROOT, "  %-10s likelihood %s -> %s %s%n", r.model(), h.likelihoodAuroc(), h.bestScore(),
+                    h.bestAuroc()));
         }
         return b.toString();
     }
 
-    private void writeReport(Path file, List<ModelResult> results, List<String> ood, double mins, int k, int n, double wallMinutes)
-            throws Exception {
+    private void writeReport(Path file, List<ModelResult> results, List<String> oodSpecs, double mins, int k, int n,
+                             double wallMinutes) throws Exception {
+        Map<String, String> names = EvaluateCommand.shortNames(in, oodSpecs);
+        String inName = names.get(in);
+        List<String> ood = oodSpecs.stream().map(names::get).toList();
         List<ReportData.Section> sections = new ArrayList<>();
         sections.add(new ReportData.Section("summary", "Summary", List.of(
                 "Scores are oriented so that higher = more anomalous; OOD is the positive class. An AUROC below 0.5 means the "
@@ -292,9 +306,9 @@ final class ReproduceCommand implements Callable<Integer> {
         data.offline = offline;
         DataResolver r = data.resolver();
         Map<String, ImageStats> stats = new LinkedHashMap<>();
-        int[] shape = ModelKinds.load(file.resolveSibling(results.get(0).model()).resolve("model")).shape();
-        for (String s : concat(in, ood)) {
-            stats.put(s, ImageStats.of(data.loadFor(r, s, "test", shape, n)));
+        int[] shape = results.get(0).shape();
+        for (String s : concat(in, oodSpecs)) {
+            stats.put(names.get(s), ImageStats.of(data.loadFor(r, s, "test", shape, n)));
         }
         sections.add(new ReportData.Section("bits-per-dim", "Bits/dim and data statistics", List.of("Mean bits/dim of each set "
                 + "under each model, beside the set's pixel mean and variance (0..255 scale): Nalisnick et al. observed that "
@@ -308,13 +322,13 @@ final class ReproduceCommand implements Callable<Integer> {
         }
         for (ModelResult m : results) {
             if (m.curve() != null) {
-                sections.add(varianceSection(m, ood.get(0)));
+                sections.add(varianceSection(m, inName, ood.get(0)));
             }
         }
         for (ModelResult m : results) {
             List<ReportData.Grid> charts = new ArrayList<>();
             m.outcome().scores().forEach((score, sets) -> charts.add(new ReportData.Grid(m.model() + ": " + score,
-                    Charts.histogram(m.model() + ": " + score, in, sets))));
+                    Charts.histogram(m.model() + ": " + score, inName, sets))));
             if (m.samples() != null) {
                 charts.add(new ReportData.Grid("samples from " + m.model(), m.samples()));
             }
@@ -332,7 +346,7 @@ final class ReproduceCommand implements Callable<Integer> {
         provenance.put("seed", seed);
         provenance.put("wall minutes", String.format(Locale.ROOT, "%.1f", wallMinutes));
         provenance.put("versions", RunFolder.versions());
-        HtmlReport.writePage(file, "densitylab reproduce: trained on " + in, "The failure of likelihood-based OOD detection and "
+        HtmlReport.writePage(file, "densitylab reproduce: trained on " + inName, "The failure of likelihood-based OOD detection and "
                 + "the published fixes, for " + String.join(", ", results.stream().map(ModelResult::model).toList()) + ".",
                 sections, provenance);
     }
@@ -379,7 +393,7 @@ final class ReproduceCommand implements Callable<Integer> {
         for (ModelResult m : results) {
             for (Experiment.Row x : m.outcome().rows()) {
                 MetricSet s = x.metrics();
-                rows.add(List.of(m.model(), x.score(), x.out(), f(s.auroc()), f(s.auprIn()), f(s.auprOut()), f(s.fpr95())));
+                rows.add(List.of(m.model(), x.score(), x.out(), Sections.fmt(s.auroc()), Sections.fmt(s.auprIn()), Sections.fmt(s.auprOut()), Sections.fmt(s.fpr95())));
             }
         }
         return new ReportData.Section("metrics", "Every metric", List.of("AUPR-in treats the in-distribution set as positive, "
@@ -387,7 +401,7 @@ final class ReproduceCommand implements Callable<Integer> {
                 List.of(new ReportData.Table("metrics-table", header, rows, Set.of(3))), List.of());
     }
 
-    private ReportData.Section varianceSection(ModelResult m, String reference) {
+    private ReportData.Section varianceSection(ModelResult m, String inName, String reference) {
         VarianceCurve c = m.curve();
         Map<String, double[]> ys = new LinkedHashMap<>(c.bpd());
         Double ref = m.outcome().bitsPerDim().get(reference);
@@ -397,24 +411,26 @@ final class ReproduceCommand implements Callable<Integer> {
             ys.put("reference: " + reference + " (unscaled)", line);
         }
         List<String> text = new ArrayList<>();
-        text.add("Bits/dim of " + in + "'s test images shrunk toward a centre by c (c = 1: unchanged), rounded to 0..255. "
-                + "Nalisnick et al.'s second-order expansion predicts a straight line in c^2, bits/dim falling (likelihood "
-                + "rising) as the variance shrinks.");
+        text.add("Bits/dim of " + inName + "'s test images shrunk toward a centre by c (c = 1: unchanged), rounded to 0..255. "
+                + "For a shrink toward the mean image (same mean, covariance c^2 Sigma) Nalisnick et al.'s second-order "
+                + "expansion predicts a straight line in c^2, bits/dim falling (likelihood rising) as the variance shrinks "
+                + "when log p is concave around the mean. docs/fixes.md discusses what the curves show.");
         for (String curve : c.bpd().keySet()) {
-            VarianceCurve.Fit fit = c.quadraticFit(curve);
             double[] y = c.bpd().get(curve);
-            text.add(String.format(Locale.ROOT, "%s: %.3f bits/dim at c = 0.5 against %.3f at c = 1 (%s); the line a + b c^2 "
-                            + "(b = %.3f) misses the curve by up to %.3f bits/dim of its %.3f range, so the second-order "
-                            + "expansion %s.", curve, y[4], y[9], y[4] < y[9] ? "shrinking raised the likelihood"
-                            : "shrinking LOWERED the likelihood", fit.b(), fit.maxResidual(), fit.range(),
-                    fit.holds() && fit.b() > 0 ? "holds" : "does not hold"));
+            String change = String.format(Locale.ROOT, "%s: %.3f bits/dim at c = 0.5 against %.3f at c = 1 (%s)", curve, y[4], y[9],
+                    y[4] < y[9] ? "shrinking raised the likelihood" : "shrinking LOWERED the likelihood");
+            if (curve.equals(VarianceCurve.MEAN_IMAGE)) { // the expansion's setting: same mean, covariance c^2 Sigma
+                VarianceCurve.Fit fit = c.quadraticFit(curve);
+                text.add(String.format(Locale.ROOT, "%s; the line a + b c^2 (b = %.3f) misses the curve by up to %.3f bits/dim "
+                                + "of its %.3f range, so the second-order expansion %s.", change, fit.b(), fit.maxResidual(),
+                        fit.range(), fit.holds() && fit.b() > 0 ? "holds" : "does not hold"));
+            } else { // the mean moves with c: the expansion gains a first-order term, no line in c^2 is predicted
+                text.add(change + "; this shrink also moves the mean, so the expansion predicts no line in c^2 here.");
+            }
         }
         return new ReportData.Section("variance-" + m.model(), "Variance experiment: " + m.model(), text, List.of(),
                 List.of(new ReportData.Grid("bits/dim against the shrink factor c", Charts.lines(m.model()
-                        + ": bits/dim of shrunk " + in, "shrink factor c", "bits/dim", FACTORS, ys))));
+                        + ": bits/dim of shrunk " + inName, "shrink factor c", "bits/dim", FACTORS, ys))));
     }
 
-    private static String f(double v) {
-        return String.format(Locale.ROOT, "%.3f", v);
-    }
 }

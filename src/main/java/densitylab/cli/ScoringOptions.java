@@ -62,7 +62,7 @@ final class ScoringOptions {
                 names.add("waic");
             }
         }
-        RelatedModels related = new RunModels(rf);
+        RelatedModels related = new RunModels(rf, model);
         if (names.isEmpty()) {
             throw new IllegalArgumentException("model '" + model.kind() + "' supports no default score; name one with --score");
         }
@@ -81,11 +81,14 @@ final class ScoringOptions {
     /** The background model and ensemble members of a run folder, loaded when a score first asks for them. */
     static final class RunModels implements RelatedModels {
         private final RunFolder rf;
+        private final GenerativeModel scored;
         private DensityModel background;
         private List<DensityModel> ensemble;
 
-        RunModels(RunFolder rf) {
+        /** scored: the run's own model, already loaded (member 1 of an ensemble) */
+        RunModels(RunFolder rf, GenerativeModel scored) {
             this.rf = rf;
+            this.scored = scored;
         }
 
         @Override
@@ -110,7 +113,7 @@ final class ScoringOptions {
                 }
                 List<DensityModel> out = new ArrayList<>();
                 for (RunFolder m : members) {
-                    out.add(density(m));
+                    out.add(m == members.get(0) && scored instanceof DensityModel d ? d : density(m));
                 }
                 ensemble = out;
             }

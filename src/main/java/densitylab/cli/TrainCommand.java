@@ -35,7 +35,8 @@ import java.util.concurrent.Callable;
                 "", "Models: gaussian, ppca, gmm (exact, closed form / EM, seconds), and pixel-categorical, the flows " +
                 "realnvp and glow, and vae (trained by Adam with the shared trainer; --param preset=... and the other " +
                 "hyper-parameters are listed in the README). Writes RUN/config.json, RUN/model/, RUN/checkpoints/, " +
-                "RUN/samples.png."},
+                "RUN/samples.png; with --background a whole run folder RUN/background, with --ensemble K the folders " +
+                "RUN/ensemble/member-2 .. member-K."},
         footer = {"", "Example: densitylab train --model gmm --data fashion-mnist --run runs/gmm --param components=20"})
 final class TrainCommand implements Callable<Integer> {
     private static final int DEFAULT_EPOCHS = 10;
@@ -52,7 +53,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "Run folder to write.")
     Path run;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Maximum epochs (default: 10, or no limit when --minutes is given).")
+    @Option(names = "--epochs", paramLabel = "N", description = "Maximum epochs (default: 10, or no limit when a time budget is given).")
     Integer epochs;
 
     @Option(names = "--minutes", paramLabel = "M", defaultValue = "0", description = "Time budget in minutes; stops after the step that crosses it (0 = none).")
@@ -102,7 +103,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--background", paramLabel = "MU", description = "Also train a likelihood-ratio background " +
             "model (Ren et al. 2019) into RUN/background: the same model and settings, trained on the training images with " +
             "each pixel value replaced by a uniform random one with probability MU (0.1-0.3; Ren's default 0.2), drawn " +
-            "afresh for every batch of every epoch. Enables --score likelihood-ratio.")
+            "afresh for every batch of every epoch. Enables --score likelihood-ratio. With --resume, adds one to a finished run.")
     Double background;
 
     @Option(names = "--background-weight-decay", paramLabel = "L", defaultValue = "0",
@@ -110,12 +111,13 @@ final class TrainCommand implements Callable<Integer> {
     double backgroundDecay;
 
     @Option(names = "--weight-decay", paramLabel = "L", defaultValue = "0",
-            description = "L2 weight decay of the model: L * p is added to each parameter's gradient (default: ${DEFAULT-VALUE}).")
+            description = "L2 weight decay of a gradient-trained model: L * p is added to each parameter's gradient; the " +
+                    "closed-form models (gaussian, ppca, gmm) have none (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
     @Option(names = "--ensemble", paramLabel = "K", defaultValue = "1", description = "Train K models of the same kind " +
             "with seeds S, S+1, ..., S+K-1, one after another: RUN/model is the first, RUN/ensemble/member-2 ... the others. " +
-            "Enables --score waic (default: ${DEFAULT-VALUE}).")
+            "Enables --score waic. With --resume, finished members are kept (default: ${DEFAULT-VALUE}).")
     int ensemble;
 
     @Option(names = "--minutes-each", paramLabel = "M", description = "Time budget of each model trained (ensemble " +
@@ -149,7 +151,7 @@ final class TrainCommand implements Callable<Integer> {
                 && t.containsKey("epochs")) {
             return t.get("epochs") instanceof Number n ? n.intValue() : TrainSettings.NO_EPOCH_LIMIT;
         }
-        return minutes > 0 ? TrainSettings.NO_EPOCH_LIMIT : DEFAULT_EPOCHS;
+        return minutes > 0 || (minutesEach != null && minutesEach > 0) ? TrainSettings.NO_EPOCH_LIMIT : DEFAULT_EPOCHS;
     }
 
     /**
@@ -238,28 +240,51 @@ final class TrainCommand implements Callable<Integer> {
         }
         PixelReplacement replacement = background == null ? null : new PixelReplacement(background);
         settings.resolvedParams(kind); // an unknown parameter fails before anything is written
-        int models = ensemble + (background == null || backgroundMinutes != null ? 0 : 1);
-        double each = minutesEach != null ? minutesEach : minutes / models;
+        boolean subRuns = ensemble > 1 || background != null;
+        boolean keepMain = subRuns && resume && finished(rf);
+        RunFolder bg = rf.background();
+        boolean bgTrains = replacement != null && !keptBackground(bg, replacement);
+        // the --minutes budget is shared by the networks that will train (a kept one costs nothing)
+        int sharing = (keepMain ? 0 : 1) + (bgTrains && backgroundMinutes == null ? 1 : 0);
+        for (int k = 2; k <= ensemble; k++) {
+            sharing += resume && finished(rf.ensembleMember(k)) ? 0 : 1;
+        }
+        double each = minutesEach != null ? minutesEach : minutes / Math.max(1, sharing);
         settings = settings.forRun(seed, each, rf.checkpoints(), resume).withPerturbation(null, weightDecay);
-        boolean subRuns = models > 1;
-        if (subRuns && resume && finished(rf)) {
+        if (keepMain) {
             System.out.println("kept the finished model in " + run);
         } else {
             trainInto(rf, kind, train, test, testSpec, settings, null);
         }
+        boolean membersChanged = false;
         for (int k = 2; k <= ensemble; k++) {
             RunFolder member = rf.ensembleMember(k);
-            trainOrKeep(member, kind, train, test, testSpec,
-                    settings.forRun(seed + k - 1, each, member.checkpoints(), false), "ensemble member " + k + " of " + ensemble);
+            membersChanged |= trainOrKeep(member, kind, train, test, testSpec,
+                    settings.forRun(seed + k - 1, each, member.checkpoints(), false), "ensemble member " + k + " of " + ensemble, false);
         }
-        if (replacement != null) {
-            RunFolder bg = rf.background();
-            trainOrKeep(bg, kind, train, test, testSpec,
-                    settings.forRun(seed + BACKGROUND_SEED_OFFSET, backgroundMinutes != null ? backgroundMinutes : each,
-                                    bg.checkpoints(), false)
-                            .withPerturbation(replacement, backgroundDecay), "likelihood-ratio background, pixel replacement " + background);
+        boolean bgChanged = replacement != null && trainOrKeep(bg, kind, train, test, testSpec,
+                settings.forRun(seed + BACKGROUND_SEED_OFFSET, backgroundMinutes != null ? backgroundMinutes : each, bg.checkpoints(), false)
+                        .withPerturbation(replacement, backgroundDecay), "likelihood-ratio background, pixel replacement " + background, bgTrains);
+        if (keepMain && (membersChanged || bgChanged)) { // cached columns of the kept model came from the old related models
+            List<String> stale = new java.util.ArrayList<>();
+            if (membersChanged) {
+                stale.add("waic");
+            }
+            if (bgChanged) {
+                stale.add("likelihood-ratio");
+            }
+            rf.forgetScores(stale);
         }
         return 0;
+    }
+
+    /** True when --resume keeps a finished background trained with the same pixel replacement rate. */
+    private boolean keptBackground(RunFolder bg, PixelReplacement replacement) throws IOException {
+        if (!resume || !finished(bg)) {
+            return false;
+        }
+        return bg.readConfig().get("background") instanceof Map<?, ?> b && b.get("pixel_replacement") instanceof Number r
+                && r.doubleValue() == replacement.rate();
     }
 
     /** A background model's seed is the run's plus this, so that it differs from every ensemble member's. */
@@ -272,18 +297,20 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * An auxiliary model (ensemble member, background) of the run: kept when its training finished and --resume is
-     * given, continued from its checkpoint when it has one and --resume is given, else trained afresh (replacing it).
+     * given (unless mustTrain), continued from its checkpoint when it has one and --resume is given, else trained
+     * afresh (replacing it). Returns whether it trained.
      */
-    private void trainOrKeep(RunFolder folder, ModelKind kind, ImageSet train, ImageSet test, String testSpec,
-                             TrainSettings s, String role) throws Exception {
-        if (resume && finished(folder)) {
+    private boolean trainOrKeep(RunFolder folder, ModelKind kind, ImageSet train, ImageSet test, String testSpec,
+                                TrainSettings s, String role, boolean mustTrain) throws Exception {
+        if (resume && finished(folder) && !mustTrain) {
             System.out.println("kept the finished " + role + " in " + folder.dir());
-            return;
+            return false;
         }
-        boolean cont = resume && Checkpoints.latest(folder.checkpoints()) != null;
+        boolean cont = resume && !finished(folder) && Checkpoints.latest(folder.checkpoints()) != null;
         System.out.println();
         System.out.println("training the " + role + " into " + folder.dir());
         trainInto(folder, kind, train, test, testSpec, s.forRun(s.seed(), s.minutes(), folder.checkpoints(), cont), role);
+        return true;
     }
 
     /** Trains one model into one run folder: config.json, checkpoints, model/, samples.png, the bits/dim it reached. */
@@ -296,6 +323,10 @@ final class TrainCommand implements Callable<Integer> {
         int workerCount = settings.workers();
         int maxEpochs = settings.epochs();
         Map<String, String> resolved = settings.resolvedParams(kind);
+        if (maxEpochs == TrainSettings.NO_EPOCH_LIMIT && !(minutes > 0)) {
+            throw new IllegalArgumentException("training " + (role == null ? "the model" : "the " + role) + " would never stop: "
+                    + "the run has no epoch limit and no time is left for it; give --minutes, --minutes-each or --epochs");
+        }
 
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("model", kind.name());

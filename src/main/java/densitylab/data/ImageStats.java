@@ -7,8 +7,9 @@ package densitylab.data;
  * @param mean                per-channel pixel mean
  * @param std                 per-channel pixel standard deviation (population)
  * @param meanImageVariance   mean over images of the variance of each image's own pixels
+ * @param zeroShare           the share of pixel values that are exactly 0 (black background)
  */
-public record ImageStats(int count, double[] mean, double[] std, double meanImageVariance) {
+public record ImageStats(int count, double[] mean, double[] std, double meanImageVariance, double zeroShare) {
 
     /** Computes the statistics in one pass (Welford-free: sums in double are exact enough for 8-bit data). */
     public static ImageStats of(ImageSet set) {
@@ -17,6 +18,7 @@ public record ImageStats(int count, double[] mean, double[] std, double meanImag
         double[] sum = new double[c];
         double[] sumSq = new double[c];
         double imageVarSum = 0;
+        long zeros = 0;
         byte[] img = new byte[set.dims()];
         for (int i = 0; i < set.size(); i++) {
             set.copyImage(i, img, 0);
@@ -27,6 +29,7 @@ public record ImageStats(int count, double[] mean, double[] std, double meanImag
                 long cs2 = 0;
                 for (int k = ch * hw; k < (ch + 1) * hw; k++) {
                     int v = img[k] & 0xff;
+                    zeros += v == 0 ? 1 : 0;
                     cs += v;
                     cs2 += (long) v * v;
                 }
@@ -45,6 +48,7 @@ public record ImageStats(int count, double[] mean, double[] std, double meanImag
             mean[ch] = n == 0 ? Double.NaN : sum[ch] / n;
             std[ch] = n == 0 ? Double.NaN : Math.sqrt(Math.max(0, sumSq[ch] / n - mean[ch] * mean[ch]));
         }
-        return new ImageStats(set.size(), mean, std, set.size() == 0 ? Double.NaN : imageVarSum / set.size());
+        return new ImageStats(set.size(), mean, std, set.size() == 0 ? Double.NaN : imageVarSum / set.size(),
+                set.size() == 0 ? Double.NaN : zeros / ((double) set.size() * set.dims()));
     }
 }

@@ -33,26 +33,18 @@ public final class SetTransforms {
                 int[] s = Synthetic.parseShape(require(op, arg));
                 yield resize(set, s[1], s[2]);
             }
-            case "scale" -> {
-                double f;
-                try {
-                    f = Double.parseDouble(require(op, arg));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("transform '" + op + "': scale takes a number, e.g. scale=0.5");
-                }
-                yield scaleVariance(set, f);
-            }
-            case "contrast" -> {
-                double f;
-                try {
-                    f = Double.parseDouble(require(op, arg));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("transform '" + op + "': contrast takes a number, e.g. contrast=0.5");
-                }
-                yield scaleContrast(set, f);
-            }
+            case "scale" -> scaleVariance(set, number(op, name, arg));
+            case "contrast" -> scaleContrast(set, number(op, name, arg));
             default -> throw new IllegalArgumentException("unknown transform '" + op + "'; known: " + String.join(", ", NAMES));
         };
+    }
+
+    private static double number(String op, String name, String arg) {
+        try {
+            return Double.parseDouble(require(op, arg));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("transform '" + op + "': " + name + " takes a number, e.g. " + name + "=0.5");
+        }
     }
 
     private static String require(String op, String arg) {

@@ -17,6 +17,9 @@ import java.util.SplittableRandom;
  * evaluation half, and the detection rate on bootstrap batches of each OOD set. All draws come from one seed.
  */
 public final class BatchTypicality {
+    /** The batch sizes shown in terminal tables and report tables (the report's chart has every M). */
+    public static final int[] SHOWN_M = {1, 2, 5, 10, 25};
+
     private BatchTypicality() {
     }
 
@@ -34,9 +37,14 @@ public final class BatchTypicality {
                          Map<String, double[]> detection) {
         /** The detection rate of an OOD set at batch size m (NaN when m was not tested). */
         public double detectionAt(String set, int m) {
+            return at(detection.get(set), m);
+        }
+
+        /** The entry for batch size m of a per-M array of this result (NaN when m was not tested). */
+        public double at(double[] perM, int m) {
             for (int i = 0; i < batchSizes.length; i++) {
                 if (batchSizes[i] == m) {
-                    return detection.get(set)[i];
+                    return perM[i];
                 }
             }
             return Double.NaN;
@@ -78,6 +86,7 @@ public final class BatchTypicality {
                 throw new IllegalArgumentException("OOD set '" + k + "' has no images for the batch typicality test");
             }
         });
+        calib = java.util.Arrays.stream(calib).filter(Double::isFinite).toArray(); // an infinite one would make the threshold infinite
         double h = finiteMean(calib);
         SplittableRandom rng = new SplittableRandom(seed);
         double[] thresholds = new double[batchSizes.length];

@@ -46,40 +46,28 @@ public final class ResultTable {
         return b.toString();
     }
 
-    /** Batch sizes shown in the terminal; the report plots every M. */
-    private static final int[] SHOWN_M = {1, 2, 5, 10, 25};
-
     /** The batch typicality test: false alarms and each OOD set's detection rate at a few batch sizes. */
     public static String typicality(BatchTypicality.Result t) {
         StringBuilder b = new StringBuilder();
         b.append(String.format("batch typicality test (Nalisnick et al. 2019b): |mean bits/dim of M inputs - %.4f| against "
                 + "thresholds for %.0f%% false alarms%n", t.entropy(), 100 * t.alpha()));
         b.append(String.format("%-32s", "detection rate at M ="));
-        for (int m : SHOWN_M) {
+        for (int m : BatchTypicality.SHOWN_M) {
             b.append(String.format(" %6d", m));
         }
         b.append('\n');
         b.append(String.format("%-32s", "in-distribution (false alarms)"));
-        for (int m : SHOWN_M) {
-            b.append(String.format(" %6.3f", at(t, t.falseAlarms(), m)));
+        for (int m : BatchTypicality.SHOWN_M) {
+            b.append(String.format(" %6.3f", t.at(t.falseAlarms(), m)));
         }
         b.append('\n');
         for (String set : t.detection().keySet()) {
             b.append(String.format("%-32s", set));
-            for (int m : SHOWN_M) {
+            for (int m : BatchTypicality.SHOWN_M) {
                 b.append(String.format(" %6.3f", t.detectionAt(set, m)));
             }
             b.append('\n');
         }
         return b.toString();
-    }
-
-    private static double at(BatchTypicality.Result t, double[] values, int m) {
-        for (int i = 0; i < t.batchSizes().length; i++) {
-            if (t.batchSizes()[i] == m) {
-                return values[i];
-            }
-        }
-        return Double.NaN;
     }
 }

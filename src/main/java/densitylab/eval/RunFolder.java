@@ -76,6 +76,31 @@ public record RunFolder(Path dir) {
         return out;
     }
 
+    /**
+     * Removes the named score columns from every cached score file of this run (they depend on a related model that
+     * was retrained); the files stay valid for their other columns. Returns how many files changed.
+     */
+    public int forgetScores(List<String> names) throws IOException {
+        if (!Files.isDirectory(scores())) {
+            return 0;
+        }
+        int changed = 0;
+        try (var files = Files.list(scores())) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".csv")).toList()) {
+                ScoreTable t = ScoreTable.read(f);
+                boolean any = false;
+                for (String n : names) {
+                    any |= t.remove(n);
+                }
+                if (any) {
+                    t.write(f);
+                    changed++;
+                }
+            }
+        }
+        return changed;
+    }
+
     /** True when a trained model is saved here. */
     public boolean hasModel() {
         return Files.isRegularFile(modelDir().resolve("model.json"));

@@ -67,6 +67,11 @@ public final class ScoreTable {
         return this;
     }
 
+    /** Removes a column if present; returns whether it was. */
+    public boolean remove(String score) {
+        return columns.remove(score) != null;
+    }
+
     /** Writes the CSV atomically. */
     public void write(Path file) throws IOException {
         StringBuilder b = new StringBuilder("index,label");

@@ -12,8 +12,6 @@ import java.util.Set;
 
 /** Report sections shared by the evaluate and reproduce reports. */
 public final class Sections {
-    private static final int[] TABLE_M = {1, 2, 5, 10, 25};
-
     private Sections() {
     }
 
@@ -26,7 +24,7 @@ public final class Sections {
         Map<String, double[]> ys = new LinkedHashMap<>(t.detection());
         ys.put("reference: in-distribution (false alarms)", t.falseAlarms());
         List<String> header = new ArrayList<>(List.of("set"));
-        for (int m : TABLE_M) {
+        for (int m : BatchTypicality.SHOWN_M) {
             header.add("M = " + m);
         }
         List<List<String>> rows = new ArrayList<>();
@@ -44,14 +42,8 @@ public final class Sections {
 
     private static List<String> row(String name, BatchTypicality.Result t, double[] values) {
         List<String> r = new ArrayList<>(List.of(name));
-        for (int m : TABLE_M) {
-            double v = Double.NaN;
-            for (int i = 0; i < t.batchSizes().length; i++) {
-                if (t.batchSizes()[i] == m) {
-                    v = values[i];
-                }
-            }
-            r.add(fmt(v));
+        for (int m : BatchTypicality.SHOWN_M) {
+            r.add(fmt(t.at(values, m)));
         }
         return r;
     }
@@ -64,7 +56,8 @@ public final class Sections {
      * @param bpd   model -> (set -> mean bits/dim); sets a model lacks show as blank
      */
     public static ReportData.Table dataStatistics(String id, Map<String, ImageStats> stats, Map<String, Map<String, Double>> bpd) {
-        List<String> header = new ArrayList<>(List.of("set", "pixel mean (per channel)", "pixel variance (per channel)"));
+        List<String> header = new ArrayList<>(List.of("set", "pixel mean (per channel)", "pixel variance (per channel)",
+                "share of pixels at 0"));
         bpd.keySet().forEach(m -> header.add(m + " bits/dim"));
         List<List<String>> rows = new ArrayList<>();
         stats.forEach((set, s) -> {
@@ -78,13 +71,15 @@ public final class Sections {
             }
             r.add(mean.toString());
             r.add(var.toString());
+            r.add(fmt(s.zeroShare()));
             bpd.values().forEach(m -> r.add(m.containsKey(set) ? fmt(m.get(set)) : ""));
             rows.add(r);
         });
         return new ReportData.Table(id, header, rows, Set.of());
     }
 
-    static String fmt(double v) {
+    /** Three decimals, locale-independent. */
+    public static String fmt(double v) {
         return String.format(Locale.ROOT, "%.3f", v);
     }
 }

@@ -7,8 +7,8 @@ import densitylab.model.DensityModel;
  * {@code input-complexity} (Serra et al. 2020): S(x) = -log2 P(x) - L(x), with L(x) the length in bits of x
  * compressed losslessly by a general-purpose compressor; both terms are divided by the image's dimension D, so the
  * score is bits/dim(x) - L(x)/D. Simple images (constant, mostly background) have high likelihood and short codes;
- * subtracting the code length leaves how much better than a generic compressor the model explains x, which is high
- * for in-distribution inputs. Higher = more anomalous. The compressor is named in the score:
+ * subtracting the code length compares the model with a generic compressor: in-distribution inputs, which the model
+ * codes in far fewer bits than the compressor, get low scores. Higher = more anomalous. The compressor is named in the score:
  * {@code input-complexity} (PNG), {@code input-complexity-bzip2}, {@code input-complexity-deflate}.
  */
 public final class InputComplexityScore implements OodScore {

@@ -41,9 +41,49 @@ class ReproduceTest {
         assertThat(r.out()).contains("AUROC against mnist: likelihood -> best score");
 
         // a second call reuses the trained runs and the cached scores
+        Path scores = dir.resolve("glow/scores").resolve(densitylab.eval.ScoreTable.fileName("mnist"));
+        java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(scores);
         CliEndToEndTest.Run again = cli(args);
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.out()).contains("reusing the trained runs in " + dir.resolve("glow"));
+        assertThat(Files.getLastModifiedTime(scores)).isEqualTo(written);
+    }
+
+    @Test
+    void reproduceRunsOn32x32ColourImages() throws Exception {
+        // CIFAR-10-format files stand in for CIFAR-10 and SVHN, which cannot be fetched here: the same code path
+        // (32x32x3 models, RGB PNG compression, colour transforms) with random pixels
+        Path in = tmp.resolve("cifar-like.bin");
+        Path out = tmp.resolve("svhn-like.bin");
+        densitylab.data.CifarBinary.write(colourSet(1, 200), in, densitylab.data.CifarBinary.Variant.CIFAR10);
+        densitylab.data.CifarBinary.write(colourSet(2, 80), out, densitylab.data.CifarBinary.Variant.CIFAR10);
+        Path dir = tmp.resolve("c");
+        CliEndToEndTest.Run r = cli("reproduce", "--dir", dir.toString(), "--in", in.toString(), "--out", out.toString(),
+                "noise", "--models", "glow", "--preset", "tiny", "--minutes-per-model", "0.02", "--ensemble", "2", "--limit", "60");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode results = new ObjectMapper().readTree(dir.resolve("glow/results.json").toFile());
+        assertThat(results.get("data").get(in.toString()).get("shape").toString()).isEqualTo("[3,32,32]");
+        java.util.Set<String> scores = new java.util.HashSet<>();
+        results.get("results").forEach(x -> scores.add(x.get("score").asText()));
+        assertThat(scores).contains("likelihood", "input-complexity", "likelihood-ratio", "waic");
+        assertThat(results.get("in").asText()).isEqualTo("cifar-like.bin"); // a path is shown by its file name
+        assertThat(Files.readString(dir.resolve("report.html"))).contains("svhn-like.bin");
+    }
+
+    private static densitylab.data.ImageSet colourSet(long seed, int n) {
+        java.util.Random r = new java.util.Random(seed);
+        byte[] px = new byte[n * 3 * 32 * 32];
+        for (int i = 0; i < n; i++) { // smooth colour gradients, a different one per image
+            int a = r.nextInt(200);
+            int b = r.nextInt(200);
+            for (int c = 0; c < 3; c++) {
+                for (int k = 0; k < 1024; k++) {
+                    px[i * 3072 + c * 1024 + k] = (byte) (a * (k % 32) / 32 + b * (k / 32) / 32 + 20 * c);
+                }
+            }
+        }
+        int[] labels = new int[n];
+        return densitylab.data.ImageSet.of("colour", 3, 32, 32, px, labels);
     }
 
     @Test
@@ -64,6 +104,39 @@ class ReproduceTest {
                 "--bootstrap", "0");
         assertThat(e.code()).as(e.err()).isZero();
         assertThat(e.out()).contains("likelihood-ratio", "waic", "input-complexity", "batch typicality test");
+    }
+
+    @Test
+    void resumeAddsABackgroundToAFinishedRunAndForceRemovesTheOldRelatedModels() throws Exception {
+        Path run = tmp.resolve("b");
+        String[] base = {"train", "--model", "gaussian", "--data", "fashion-mnist", "--limit", "1000", "--run", run.toString()};
+        assertThat(cli(base).code()).isZero();
+        java.nio.file.attribute.FileTime mainWritten = Files.getLastModifiedTime(run.resolve("model/model.json"));
+        CliEndToEndTest.Run e = cli("evaluate", "--run", run.toString(), "--in", "fashion-mnist", "--out", "noise", "--limit", "50",
+                "--bootstrap", "0");
+        assertThat(e.code()).as(e.err()).isZero();
+
+        CliEndToEndTest.Run add = cli(concat(base, "--resume", "--background", "0.3", "--background-minutes", "1"));
+        assertThat(add.code()).as(add.err()).isZero();
+        assertThat(add.out()).contains("kept the finished model in " + run);
+        assertThat(Files.getLastModifiedTime(run.resolve("model/model.json"))).isEqualTo(mainWritten);
+        assertThat(run.resolve("background/model/model.json")).isRegularFile();
+        // another rate retrains the background; the same rate keeps it
+        CliEndToEndTest.Run same = cli(concat(base, "--resume", "--background", "0.3"));
+        assertThat(same.out()).contains("kept the finished likelihood-ratio background");
+        CliEndToEndTest.Run other = cli(concat(base, "--resume", "--background", "0.1"));
+        assertThat(other.out()).contains("training the likelihood-ratio background, pixel replacement 0.1");
+
+        assertThat(cli(concat(base, "--force", "--ensemble", "2")).code()).isZero();
+        assertThat(run.resolve("background")).doesNotExist(); // it belonged to the replaced model
+        assertThat(run.resolve("ensemble/member-2/model/model.json")).isRegularFile();
+        assertThat(run.resolve("scores")).doesNotExist();
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test

@@ -28,7 +28,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import java.util.SplittableRandom;
 
 /**
  * A convolutional VAE (Kingma &amp; Welling 2014) in the DCGAN layout: two stride-2 4x4 convolutions and a
@@ -293,12 +293,17 @@ public final class ConvVae implements TrainableModel {
         return Scalars.mul(iwaeBound.add(surrogate.sub(surrogate.stopGradient())), toBpd);
     }
 
-    /** Standard-normal noise (B, K, L) from a seeded generator, so that scores repeat. */
-    NDArray noise(NDManager m, int b, int k, long seed) {
-        Random r = new Random(seed);
+    /**
+     * Standard-normal noise (B, K, L): image i's K x L values from its own generator seeded with firstSeed + i, so
+     * that an image's draws do not depend on which batch it is in.
+     */
+    NDArray noise(NDManager m, int b, int k, long firstSeed) {
         float[] v = new float[b * k * latent];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
+        for (int i = 0, o = 0; i < b; i++) {
+            SplittableRandom r = new SplittableRandom(firstSeed + i); // mixes its seed
+            for (int j = 0; j < k * latent; j++) {
+                v[o++] = (float) r.nextGaussian();
+            }
         }
         return m.create(v, new Shape(b, k, latent));
     }
@@ -308,14 +313,7 @@ public final class ConvVae implements TrainableModel {
      * values drawn from its own seeded generator, so that an image's score does not depend on how the set is batched.
      */
     NDArray scoringNoise(NDManager m, int b, int k, int first) {
-        float[] v = new float[b * k * latent];
-        for (int i = 0, o = 0; i < b; i++) {
-            java.util.SplittableRandom r = new java.util.SplittableRandom(Dequantize.SCORING_SEED + first + i); // mixes its seed
-            for (int j = 0; j < k * latent; j++) {
-                v[o++] = (float) r.nextGaussian();
-            }
-        }
-        return m.create(v, new Shape(b, k, latent));
+        return noise(m, b, k, Dequantize.SCORING_SEED + first);
     }
 
     /**
