@@ -195,7 +195,8 @@ final class ReproduceCommand implements Callable<Integer> {
 
     private List<String> evaluateArgs(Path run, List<String> ood, int n, List<String> scores) {
         List<String> a = new ArrayList<>(List.of("evaluate", "--run", run.toString(), "--in", in, "--limit", Integer.toString(n),
-                "--seed", Long.toString(seed), "--score", String.join(",", scores), "--out"));
+                "--seed", Long.toString(seed), "--fit-limit", Integer.toString(n > 0 ? Math.min(n, 10000) : 10000),
+                "--score", String.join(",", scores), "--out"));
         a.addAll(ood);
         if (offline) {
             a.add("--offline");
@@ -211,6 +212,7 @@ final class ReproduceCommand implements Callable<Integer> {
         so.run = run;
         so.scores = scoreNames;
         so.limit = n;
+        so.fitLimit = n > 0 ? Math.min(n, 10000) : 10000;
         DataOptions data = new DataOptions();
         data.offline = offline;
         DataResolver r = data.resolver();
@@ -223,7 +225,7 @@ final class ReproduceCommand implements Callable<Integer> {
         Experiment.Outcome outcome = new Experiment(model, rf.scores()).evaluate(in, inSet, outSets, scores, 0, seed)
                 .relabel(EvaluateCommand.shortNames(in, ood));
         VarianceCurve curve = null;
-        if (model instanceof DensityModel d && isDeep(m)) {
+        if (model instanceof DensityModel d && isDeep(m) && !m.equals("vae")) { // the VAE's IWAE likelihood is ~100x slower
             System.out.println("variance experiment: bits/dim of " + in + " shrunk by c = 0.1 .. 1");
             try (var pb = Progress.bar("variance curve", FACTORS.length)) {
                 curve = VarianceCurve.measure(d, inSet.limit(Math.min(inSet.size(), 2000)), FACTORS);
