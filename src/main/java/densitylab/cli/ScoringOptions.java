@@ -5,6 +5,7 @@ import densitylab.data.ImageSet;
 import densitylab.eval.RunFolder;
 import densitylab.model.GenerativeModel;
 import densitylab.model.DensityModel;
+import densitylab.score.MemoizedDensity;
 import densitylab.score.OodScore;
 import densitylab.score.RelatedModels;
 import densitylab.score.ScoreOptions;
@@ -63,12 +64,15 @@ final class ScoringOptions {
             }
         }
         RelatedModels related = new RunModels(rf, model);
+        // the scores of one set share the model's likelihood of it (one IWAE pass for a VAE, not four)
+        GenerativeModel likelihoodOnce = model instanceof DensityModel d ? new MemoizedDensity(d) : model;
         if (names.isEmpty()) {
             throw new IllegalArgumentException("model '" + model.kind() + "' supports no default score; name one with --score");
         }
         List<OodScore> out = new ArrayList<>();
         for (String n : names) {
-            OodScore s = Scores.create(n, model, new ScoreOptions(iwaeSamples, regretSteps, regretLr), related);
+            OodScore s = Scores.create(n, Scores.VAE_ONLY.contains(n) ? model : likelihoodOnce,
+                    new ScoreOptions(iwaeSamples, regretSteps, regretLr), related);
             if (n.equals("typicality")) {
                 String spec = trainingSpec(); // fails now, before any scoring, if the run names no training data
                 s = new FitOnFirstUse(s, () -> data.loadFor(r, spec, "train", model.shape(), fitLimit));

@@ -12,6 +12,9 @@ public final class Scores {
     public static final List<String> NAMES = List.of("likelihood", "typicality", "likelihood-ratio", "input-complexity",
             "input-complexity-bzip2", "input-complexity-deflate", "waic", "elbo", "iwae", "reconstruction", "likelihood-regret");
 
+    /** The scores that need the VAE itself (its encoder and decoder), not only a likelihood. */
+    public static final java.util.Set<String> VAE_ONLY = java.util.Set.of("elbo", "iwae", "reconstruction", "likelihood-regret");
+
     private Scores() {
     }
 

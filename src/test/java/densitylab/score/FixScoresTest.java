@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.within;
 /** The published fixes on hand-made cases with known answers. */
 class FixScoresTest {
     /** A density with a known log P(x): -(100 + sum of pixel values / 10) nats. */
-    static final class KnownDensity implements DensityModel {
+    static class KnownDensity implements DensityModel {
         @Override
         public double[] logProb(ImageSet images) {
             double[] out = new double[images.size()];
@@ -155,5 +155,26 @@ class FixScoresTest {
         assertThatThrownBy(() -> Scores.create("waic", g)).hasMessageContaining("--ensemble");
         OodScore lr = Scores.create("likelihood-ratio", g, ScoreOptions.defaults(), RelatedModels.of(g, List.of()));
         assertThat(Units.mean(lr.score(images(2)))).isZero();
+    }
+
+    @Test
+    void scoresOfOneSetShareOneLikelihoodPass() {
+        int[] calls = {0};
+        KnownDensity counted = new KnownDensity() {
+            @Override
+            public double[] logProb(ImageSet images) {
+                calls[0]++;
+                return super.logProb(images);
+            }
+        };
+        MemoizedDensity m = new MemoizedDensity(counted);
+        ImageSet x = Synthetic.generate("noise", 5, 1, 8, 8, 1);
+        double[] a = Scores.create("likelihood", m).score(x);
+        double[] b = Scores.create("input-complexity", m).score(x);
+        assertThat(calls[0]).isEqualTo(1);
+        assertThat(a).isEqualTo(counted.bitsPerDim(x));
+        assertThat(b[0]).isLessThan(a[0]);
+        Scores.create("likelihood", m).score(Synthetic.generate("noise", 5, 1, 8, 8, 2)); // another set: a new pass
+        assertThat(calls[0]).isEqualTo(3);
     }
 }
