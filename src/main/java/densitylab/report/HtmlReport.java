@@ -128,14 +128,14 @@ public final class HtmlReport {
         }
     }
 
-    /** The number a cell starts with (e.g. "0.912 [0.90, 0.93]"), or null when it does not start with one. */
+    /** A number, optionally followed by a range, interval or alternative: "0.912", "0.08-0.26", "0.998 / 0.967", "0.9 [0.8, 1]". */
+    private static final java.util.regex.Pattern NUMERIC =
+            java.util.regex.Pattern.compile("([-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?)(?:\\s*[/\\[(].*|-\\d.*)?");
+
+    /** The number a numeric cell starts with, or null for a text cell (such as "5 VAEs (Choi 2018)"). */
     private static Double number(String cell) {
-        String head = cell.strip().split("\\s+")[0];
-        try {
-            return Double.parseDouble(head);
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        java.util.regex.Matcher m = NUMERIC.matcher(cell.strip());
+        return m.matches() ? Double.valueOf(m.group(1)) : null;
     }
 
     /** The text with &amp;, &lt;, &gt;, &quot; and &#39; replaced by character references; null becomes "null". */

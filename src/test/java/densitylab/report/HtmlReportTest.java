@@ -130,6 +130,21 @@ class HtmlReportTest {
     }
 
     @Test
+    void sectionTablesAlignNumbersColourAurocColumnsAndEscapeText() {
+        ReportData.Table t = new ReportData.Table("t", List.of("model", "AUROC", "published", "source"), List.of(
+                List.of("glow<1>", "0.055", "0.08-0.26", "5 VAEs (Choi 2018)"),
+                List.of("gmm", "0.912 [0.90, 0.93]", "0.998 / 0.967", "x")), Set.of(1));
+        String html = HtmlReport.renderPage("T", "sub", List.of(new ReportData.Section("s-1", "Section", List.of("p & q"),
+                List.of(t), List.of())), Map.of("k", "v"));
+        assertThat(html).contains("<td>glow&lt;1&gt;</td>", "<td class=\"num bad\">0.055</td>", "<td class=\"num\">0.08-0.26</td>",
+                "<td>5 VAEs (Choi 2018)</td>", "<td class=\"num good\">0.912 [0.90, 0.93]</td>", "<td class=\"num\">0.998 / 0.967</td>",
+                "<p>p &amp; q</p>", "id=\"s-1\"");
+        assertThatThrownBy(() -> new ReportData.Section("bad id", "x", List.of(), List.of(), List.of())).hasMessageContaining("id");
+        assertThatThrownBy(() -> new ReportData.Table("t", List.of("a"), List.of(List.of("1", "2")), Set.of()))
+                .hasMessageContaining("2 cells");
+    }
+
+    @Test
     void isSelfContained() {
         // Base64 text may spell anything ("http" in some case mix), so look at the page without the picture data.
         String lower = DATA_PNG.matcher(html).replaceAll("src=\"data:\"").toLowerCase(Locale.ROOT);

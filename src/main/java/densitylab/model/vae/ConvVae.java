@@ -159,17 +159,19 @@ public final class ConvVae implements TrainableModel {
      * convolution to the pixel distribution's parameters. The head is 1x1 because a 3x3 convolution to 256
      * categorical logits per pixel would cost about nine times the rest of the network.
      *
-     * <p>Every convolution of the VAE runs on channels-last arrays ({@link MemoryLayout}), and the output is handed
-     * back in the standard order. Besides the speed, this avoids a fault of oneDNN 3.5 in libtorch 2.5.1: on an
-     * AVX-512 AMD EPYC, the input gradient of a 3x3 convolution of a standard-order (8, 8, 8, 8) batch differed
-     * between identical calls and was sometimes NaN (read from uninitialised memory), which made VAE training
-     * diverge; the same convolution channels-last, or with ONEDNN_MAX_CPU_ISA=AVX2, repeats exactly.
+     * <p>The 3x3 convolutions run on channels-last arrays ({@link MemoryLayout}): this avoids a fault of oneDNN 3.5 in
+     * libtorch 2.5.1, whose AVX-512 backward-data kernel (seen on an AMD EPYC) gave the input gradient of a 3x3
+     * convolution of a standard-order (8, 8, 8, 8) batch different values on identical calls, sometimes NaN, which
+     * made VAE training diverge; channels-last, or ONEDNN_MAX_CPU_ISA=AVX2, repeats exactly. The 1x1 head, with 256
+     * output channels a pixel, converts its small input to the standard order instead of its large output. The
+     * price, measured with bench: training 15% and IWAE scoring 15% slower than all-standard order (a channels-last
+     * head cost 30%).
      */
     NDArray decode(NDArray z) {
         NDArray h = Activation.relu(Linear.linear(z, dwl, dbl).singletonOrThrow()).reshape(z.getShape().get(0), 2L * width, h4, w4);
         h = Activation.relu(Conv2d.conv2d(MemoryLayout.channelsLast(upsample(h)), dw1, db1, ONE, P1).singletonOrThrow());
         h = Activation.relu(Conv2d.conv2d(MemoryLayout.channelsLast(upsample(h)), dw2, db2, ONE, P1).singletonOrThrow());
-        return MemoryLayout.standard(Conv2d.conv2d(h, dw3, db3).singletonOrThrow());
+        return Conv2d.conv2d(MemoryLayout.standard(h), dw3, db3).singletonOrThrow(); // 256 output channels: cheaper to convert the input
     }
 
     /** Nearest-neighbour 2x upsampling of (B, C, h, w). */
