@@ -82,8 +82,9 @@ final class EvaluateCommand implements Callable<Integer> {
             outSets.put(o, dataOptions.loadFor(r, o, "test", model.shape(), scoring.limit));
         }
         Experiment.Outcome full = new Experiment(model, rf.scores()).evaluate(in, inSet, outSets, scores, bootstrap, seed);
-        Experiment.Outcome outcome = full.relabel(shortNames(in, outs));
-        String inName = shortNames(in, outs).getOrDefault(in, in);
+        Map<String, String> names = shortNames(in, outs);
+        Experiment.Outcome outcome = full.relabel(names);
+        String inName = names.get(in);
         System.out.print(ResultTable.format(outcome));
 
         Map<String, Object> config = rf.readConfig();
@@ -138,7 +139,7 @@ final class EvaluateCommand implements Callable<Integer> {
             grids.add(new ReportData.Grid("samples at temperature 0.7", ImageGrid.render(flow.sample(100, seed, 0.7), 100, 10, 2)));
         }
         grids.add(new ReportData.Grid("in-distribution: " + inName, ImageGrid.render(inSet, 100, 10, 2)));
-        outSets.forEach((k, v) -> grids.add(new ReportData.Grid("OOD: " + shortNames(in, outs).getOrDefault(k, k),
+        outSets.forEach((k, v) -> grids.add(new ReportData.Grid("OOD: " + names.get(k),
                 ImageGrid.render(v, 100, 10, 2))));
         List<ReportData.Section> sections = new ArrayList<>();
         if (outcome.typicalityTest() != null) {
@@ -146,7 +147,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         Map<String, ImageStats> stats = new LinkedHashMap<>();
         stats.put(inName, ImageStats.of(inSet));
-        outSets.forEach((k, v) -> stats.put(shortNames(in, outs).getOrDefault(k, k), ImageStats.of(v)));
+        outSets.forEach((k, v) -> stats.put(names.get(k), ImageStats.of(v)));
         sections.add(new ReportData.Section("data-statistics", "Data statistics", List.of("Each set's pixel mean and variance "
                 + "(0..255 scale) beside its bits/dim: Nalisnick et al. (2019) observed that the sets with the lower variance get "
                 + "the higher likelihood."), List.of(Sections.dataStatistics("stats", stats,

@@ -210,7 +210,8 @@ class CliEndToEndTest {
         assertThat(Files.readAllLines(run.resolve("scores/noise@8x8x1.csv")).get(0)).contains("likelihood").doesNotContain("typicality");
     }
 
-    private static String[] with(String[] args, String... more) {
+    /** args followed by more. */
+    static String[] with(String[] args, String... more) {
         String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
         System.arraycopy(more, 0, all, args.length, more.length);
         return all;

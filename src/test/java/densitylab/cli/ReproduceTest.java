@@ -116,27 +116,21 @@ class ReproduceTest {
                 "--bootstrap", "0");
         assertThat(e.code()).as(e.err()).isZero();
 
-        CliEndToEndTest.Run add = cli(concat(base, "--resume", "--background", "0.3", "--background-minutes", "1"));
+        CliEndToEndTest.Run add = cli(CliEndToEndTest.with(base, "--resume", "--background", "0.3", "--background-minutes", "1"));
         assertThat(add.code()).as(add.err()).isZero();
         assertThat(add.out()).contains("kept the finished model in " + run);
         assertThat(Files.getLastModifiedTime(run.resolve("model/model.json"))).isEqualTo(mainWritten);
         assertThat(run.resolve("background/model/model.json")).isRegularFile();
         // another rate retrains the background; the same rate keeps it
-        CliEndToEndTest.Run same = cli(concat(base, "--resume", "--background", "0.3"));
+        CliEndToEndTest.Run same = cli(CliEndToEndTest.with(base, "--resume", "--background", "0.3"));
         assertThat(same.out()).contains("kept the finished likelihood-ratio background");
-        CliEndToEndTest.Run other = cli(concat(base, "--resume", "--background", "0.1"));
+        CliEndToEndTest.Run other = cli(CliEndToEndTest.with(base, "--resume", "--background", "0.1"));
         assertThat(other.out()).contains("training the likelihood-ratio background, pixel replacement 0.1");
 
-        assertThat(cli(concat(base, "--force", "--ensemble", "2")).code()).isZero();
+        assertThat(cli(CliEndToEndTest.with(base, "--force", "--ensemble", "2")).code()).isZero();
         assertThat(run.resolve("background")).doesNotExist(); // it belonged to the replaced model
         assertThat(run.resolve("ensemble/member-2/model/model.json")).isRegularFile();
         assertThat(run.resolve("scores")).doesNotExist();
-    }
-
-    private static String[] concat(String[] a, String... b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 
     @Test
