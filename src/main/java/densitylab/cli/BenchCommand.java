@@ -7,9 +7,9 @@ import densitylab.io.ProcessStats;
 import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
 import densitylab.model.ModelKind;
-import densitylab.model.TrainSettings;
+import densitylab.train.TrainSettings;
 import densitylab.model.TrainedModel;
-import densitylab.model.Units;
+import densitylab.nn.Units;
 import densitylab.model.registry.ModelKinds;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -110,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
         out.put("impl", "densitylab");
         out.put("model", model);
         out.put("params", params);
-        if (m instanceof densitylab.model.TrainableModel t) {
+        if (m instanceof densitylab.train.TrainableModel t) {
             out.put("param_count", t.parameters().stream().mapToLong(p -> p.getShape().size()).sum());
         }
         out.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));

@@ -6,7 +6,7 @@ import densitylab.eval.Experiment;
 import densitylab.eval.RunFolder;
 import densitylab.eval.ScoreTable;
 import densitylab.model.GenerativeModel;
-import densitylab.model.Units;
+import densitylab.nn.Units;
 import densitylab.score.OodScore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -6,14 +6,14 @@ import densitylab.data.ImageSet;
 import densitylab.data.PixelReplacement;
 import densitylab.eval.RunFolder;
 import densitylab.io.Trees;
-import densitylab.model.Checkpoints;
+import densitylab.train.Checkpoints;
 import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
 import densitylab.model.ModelKind;
-import densitylab.model.TrainSettings;
+import densitylab.train.TrainSettings;
 import densitylab.model.TrainedModel;
-import densitylab.model.Trainer;
-import densitylab.model.Units;
+import densitylab.train.Trainer;
+import densitylab.nn.Units;
 import densitylab.model.registry.ModelKinds;
 import densitylab.report.ImageGrid;
 import picocli.CommandLine.Command;
@@ -239,7 +239,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--minutes-each must be >= 0, got " + minutesEach);
         }
         PixelReplacement replacement = background == null ? null : new PixelReplacement(background);
-        settings.resolvedParams(kind); // an unknown parameter fails before anything is written
+        kind.resolvedParams(settings); // an unknown parameter fails before anything is written
         boolean subRuns = ensemble > 1 || background != null;
         boolean keepMain = subRuns && resume && finished(rf);
         RunFolder bg = rf.background();
@@ -322,7 +322,7 @@ final class TrainCommand implements Callable<Integer> {
         double minutes = settings.minutes();
         int workerCount = settings.workers();
         int maxEpochs = settings.epochs();
-        Map<String, String> resolved = settings.resolvedParams(kind);
+        Map<String, String> resolved = kind.resolvedParams(settings);
         if (maxEpochs == TrainSettings.NO_EPOCH_LIMIT && !(minutes > 0)) {
             throw new IllegalArgumentException("training " + (role == null ? "the model" : "the " + role) + " would never stop: "
                     + "the run has no epoch limit and no time is left for it; give --minutes, --minutes-each or --epochs");

@@ -4,7 +4,7 @@ import densitylab.data.ImageSet;
 import densitylab.io.AtomicFiles;
 import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
-import densitylab.model.Units;
+import densitylab.nn.Units;
 import densitylab.score.LikelihoodScore;
 import densitylab.score.OodScore;
 import org.slf4j.Logger;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import densitylab.data.ImageSet;
 import densitylab.io.AtomicFiles;
 import densitylab.model.GenerativeModel;
-import densitylab.model.ModelFiles;
+import densitylab.nn.ModelFiles;
 import densitylab.model.registry.ModelKinds;
 
 import java.io.IOException;

@@ -3,7 +3,7 @@ package densitylab.eval;
 import densitylab.data.ImageSet;
 import densitylab.data.SetTransforms;
 import densitylab.model.DensityModel;
-import densitylab.model.Units;
+import densitylab.nn.Units;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package densitylab.model;
 
+import densitylab.nn.Units;
+
 import densitylab.data.ImageSet;
 
 /**

@@ -1,5 +1,7 @@
 package densitylab.model;
 
+import densitylab.train.TrainSettings;
+
 import densitylab.data.ImageSet;
 
 import java.io.IOException;
@@ -23,6 +25,15 @@ public interface ModelKind {
      * @throws IllegalArgumentException for an unknown or malformed parameter, naming it
      */
     TrainedModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException;
+
+    /**
+     * The settings' hyper-parameters merged over {@link #defaultParams()}.
+     *
+     * @throws IllegalArgumentException for a key this kind does not know, listing the known ones
+     */
+    default Map<String, String> resolvedParams(TrainSettings settings) {
+        return settings.resolvedParams(name(), defaultParams());
+    }
 
     /** Restores a model written by {@link GenerativeModel#save}. */
     GenerativeModel load(Path dir) throws IOException;

@@ -1,5 +1,11 @@
 package densitylab.model;
 
+import densitylab.nn.ModelFiles;
+import densitylab.nn.Noise;
+import densitylab.nn.Scalars;
+import densitylab.nn.Scopes;
+import densitylab.train.Trainer;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -17,7 +23,7 @@ import java.util.SplittableRandom;
  * likelihood trained by gradient descent with the shared {@link Trainer}. Its optimum is the per-pixel
  * histogram, which makes it the Trainer's reference model.
  */
-public final class PixelCategorical implements TrainableModel {
+public final class PixelCategorical implements TrainableDensityModel {
     private static final int BATCH = 512;
     private final NDManager manager;
     private final int[] shape;

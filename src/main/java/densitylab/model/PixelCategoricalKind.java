@@ -1,5 +1,8 @@
 package densitylab.model;
 
+import densitylab.train.TrainSettings;
+import densitylab.train.Trainer;
+
 import densitylab.data.ImageSet;
 
 import java.io.IOException;
@@ -25,7 +28,7 @@ public final class PixelCategoricalKind implements ModelKind {
 
     @Override
     public TrainedModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
-        settings.resolvedParams(this);
+        resolvedParams(settings);
         PixelCategorical m = new PixelCategorical(train.shape());
         return new TrainedModel(m, new Trainer(settings).train(m, train, test));
     }

@@ -1,5 +1,7 @@
 package densitylab.model;
 
+import densitylab.train.Trainer;
+
 /**
  * A freshly trained model and, for models trained by gradient descent, what the {@link Trainer} measured.
  *

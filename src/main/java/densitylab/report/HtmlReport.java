@@ -2,7 +2,7 @@ package densitylab.report;
 
 import densitylab.eval.MetricSet;
 import densitylab.io.AtomicFiles;
-import densitylab.model.Units;
+import densitylab.nn.Units;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

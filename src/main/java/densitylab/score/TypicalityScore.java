@@ -2,7 +2,7 @@ package densitylab.score;
 
 import densitylab.data.ImageSet;
 import densitylab.model.DensityModel;
-import densitylab.model.Units;
+import densitylab.nn.Units;
 
 /**
  * {@code typicality}: the single-input typicality test of Nalisnick et al. (2019b),

@@ -1,7 +1,7 @@
 package densitylab.score;
 
 import densitylab.data.ImageSet;
-import densitylab.model.Units;
+import densitylab.nn.Units;
 import densitylab.model.vae.ConvVae;
 import densitylab.model.vae.LikelihoodRegret;
 

@@ -3,7 +3,7 @@ package densitylab.score;
 import densitylab.data.ImageSet;
 import densitylab.data.Synthetic;
 import densitylab.model.DensityModel;
-import densitylab.model.Units;
+import densitylab.nn.Units;
 import densitylab.model.classic.DiagonalGaussian;
 import org.junit.jupiter.api.Test;
 

@@ -4,7 +4,7 @@ import densitylab.data.ImageSet;
 import densitylab.model.GenerativeModel;
 import densitylab.model.ModelKind;
 import densitylab.model.NamedKind;
-import densitylab.model.TrainSettings;
+import densitylab.train.TrainSettings;
 import densitylab.model.TrainedModel;
 
 import java.io.IOException;
@@ -22,7 +22,7 @@ public final class ClassicKinds {
         return List.of(new Kind("gaussian", "independent Gaussian pixels (closed form)", Map.of()) {
             @Override
             public TrainedModel train(ImageSet train, ImageSet test, TrainSettings s) {
-                s.resolvedParams(this);
+                resolvedParams(s);
                 return new TrainedModel(DiagonalGaussian.fit(s.perturbedOnce(train), s.seed()), null);
             }
 
@@ -33,7 +33,7 @@ public final class ClassicKinds {
         }, new Kind("ppca", "probabilistic PCA (closed form, Tipping & Bishop 1999)", Map.of("components", "50")) {
             @Override
             public TrainedModel train(ImageSet train, ImageSet test, TrainSettings s) {
-                return new TrainedModel(Ppca.fit(s.perturbedOnce(train), TrainSettings.intParam(s.resolvedParams(this), "components"), s.seed()), null);
+                return new TrainedModel(Ppca.fit(s.perturbedOnce(train), TrainSettings.intParam(resolvedParams(s), "components"), s.seed()), null);
             }
 
             @Override
@@ -43,7 +43,7 @@ public final class ClassicKinds {
         }, new Kind("gmm", "mixture of diagonal Gaussians fitted by EM", Map.of("components", "10", "iterations", "30")) {
             @Override
             public TrainedModel train(ImageSet train, ImageSet test, TrainSettings s) {
-                Map<String, String> p = s.resolvedParams(this);
+                Map<String, String> p = resolvedParams(s);
                 return new TrainedModel(GaussianMixture.fit(s.perturbedOnce(train), TrainSettings.intParam(p, "components"),
                         TrainSettings.intParam(p, "iterations"), s.seed()).model(), null);
             }

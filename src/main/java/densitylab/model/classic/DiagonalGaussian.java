@@ -2,10 +2,10 @@ package densitylab.model.classic;
 
 import densitylab.data.ImageSet;
 import densitylab.model.DensityModel;
-import densitylab.model.Dequantize;
-import densitylab.model.ModelFiles;
+import densitylab.nn.Dequantize;
+import densitylab.nn.ModelFiles;
 import densitylab.model.Shapes;
-import densitylab.model.Units;
+import densitylab.nn.Units;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package densitylab.model.flow;
 
-import densitylab.model.Scalars;
-import densitylab.model.ParamFactory;
+import densitylab.nn.Scalars;
+import densitylab.nn.ParamFactory;
 import ai.djl.ndarray.NDArray;
 
 import java.util.List;

@@ -1,6 +1,6 @@
 package densitylab.model.flow;
 
-import densitylab.model.ParamFactory;
+import densitylab.nn.ParamFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;

@@ -1,7 +1,7 @@
 package densitylab.model.flow;
 
-import densitylab.model.MemoryLayout;
-import densitylab.model.ParamFactory;
+import densitylab.nn.MemoryLayout;
+import densitylab.nn.ParamFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;

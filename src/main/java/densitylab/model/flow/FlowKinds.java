@@ -1,14 +1,14 @@
 package densitylab.model.flow;
 
-import densitylab.model.ParamFactory;
+import densitylab.nn.ParamFactory;
 import densitylab.data.ImageSet;
 import densitylab.model.GenerativeModel;
-import densitylab.model.ModelFiles;
+import densitylab.nn.ModelFiles;
 import densitylab.model.ModelKind;
 import densitylab.model.NamedKind;
-import densitylab.model.TrainSettings;
+import densitylab.train.TrainSettings;
 import densitylab.model.TrainedModel;
-import densitylab.model.Trainer;
+import densitylab.train.Trainer;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -133,7 +133,7 @@ public final class FlowKinds {
         @Override
         public TrainedModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
             Map<String, String> given = new LinkedHashMap<>(settings.params());
-            settings.resolvedParams(this); // rejects unknown keys
+            resolvedParams(settings); // rejects unknown keys
             FlowModel m = build(name(), train.shape(), given, settings.seed());
             org.slf4j.LoggerFactory.getLogger(FlowKinds.class).info("{}: {} parameters, {}", name(), m.parameterCount(), m.params());
             return new TrainedModel(m, new Trainer(settings).train(m, train, test));

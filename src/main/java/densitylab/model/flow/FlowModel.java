@@ -1,18 +1,18 @@
 package densitylab.model.flow;
 
-import densitylab.model.Scalars;
-import densitylab.model.ParamFactory;
+import densitylab.model.TrainableDensityModel;
+import densitylab.nn.Scalars;
+import densitylab.nn.ParamFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import densitylab.data.ImageSet;
-import densitylab.model.Dequantize;
-import densitylab.model.ModelFiles;
-import densitylab.model.Noise;
-import densitylab.model.Scopes;
+import densitylab.nn.Dequantize;
+import densitylab.nn.ModelFiles;
+import densitylab.nn.Noise;
+import densitylab.nn.Scopes;
 import densitylab.model.Shapes;
-import densitylab.model.TrainableModel;
-import densitylab.model.Units;
+import densitylab.nn.Units;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,7 +27,7 @@ import java.util.Random;
  * a multi-scale flow to a standard normal. log P(x) >= log N(z) + log|det| (flow and logit) - D log 256,
  * the discrete bound of SCIENCE.md, so bits/dim compare with every other model.
  */
-public final class FlowModel implements TrainableModel {
+public final class FlowModel implements TrainableDensityModel {
     private static final int SCORE_BATCH = 256;
     private final String kind;
     private final int[] shape;

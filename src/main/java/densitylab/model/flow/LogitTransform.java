@@ -1,6 +1,6 @@
 package densitylab.model.flow;
 
-import densitylab.model.Scalars;
+import densitylab.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 
 /**

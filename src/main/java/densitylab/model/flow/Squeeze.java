@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 /**
  * Space-to-depth (Dinh et al. 2017): (C, H, W) -> (4C, H/2, W/2), volume-preserving (log-det 0). Output
  * channel 4c + 2i + j holds input channel c at row offset i and column offset j. The output is one copy in
- * the standard memory order (see {@link densitylab.model.MemoryLayout} for why not channels-last).
+ * the standard memory order (see {@link densitylab.nn.MemoryLayout} for why not channels-last).
  */
 public final class Squeeze implements Transform {
     @Override

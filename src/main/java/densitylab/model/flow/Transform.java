@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * An invertible map of image tensors (B, C, H, W): {@link #forward} returns y and log|det dy/dx| per
  * example, {@link #inverse} undoes it. Arrays returned belong to the input's manager (callers run
- * transforms inside a scope where the parameters are temp-attached, see densitylab.model.Scopes).
+ * transforms inside a scope where the parameters are temp-attached, see densitylab.nn.Scopes).
  */
 public interface Transform {
     /** y = f(x) and log|det J_f(x)| per example (shape (B)). */

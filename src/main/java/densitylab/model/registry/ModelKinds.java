@@ -1,7 +1,7 @@
 package densitylab.model.registry;
 
 import densitylab.model.GenerativeModel;
-import densitylab.model.ModelFiles;
+import densitylab.nn.ModelFiles;
 import densitylab.model.ModelKind;
 import densitylab.model.PixelCategoricalKind;
 import densitylab.model.classic.ClassicKinds;

@@ -1,6 +1,7 @@
 package densitylab.model.vae;
 
-import densitylab.model.Scalars;
+import densitylab.model.TrainableDensityModel;
+import densitylab.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -11,14 +12,13 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import densitylab.data.ImageSet;
 import densitylab.io.Progress;
-import densitylab.model.Dequantize;
-import densitylab.model.MemoryLayout;
-import densitylab.model.ModelFiles;
-import densitylab.model.Noise;
-import densitylab.model.Scopes;
+import densitylab.nn.Dequantize;
+import densitylab.nn.MemoryLayout;
+import densitylab.nn.ModelFiles;
+import densitylab.nn.Noise;
+import densitylab.nn.Scopes;
 import densitylab.model.Shapes;
-import densitylab.model.TrainableModel;
-import densitylab.model.ParamFactory;
+import densitylab.nn.ParamFactory;
 
 import me.tongfei.progressbar.ProgressBar;
 
@@ -41,7 +41,7 @@ import java.util.SplittableRandom;
  * encoder ascends sum_k w_k grad log q(z_k|x), a stochastic descent on KL(p(z|x) || q(z|x)). Its reported loss
  * is the IWAE bound in bits/dim. {@link #logProb} is the IWAE estimate with {@link #evalSamples} samples.
  */
-public final class ConvVae implements TrainableModel {
+public final class ConvVae implements TrainableDensityModel {
     private static final Shape S2 = new Shape(2, 2);
     private static final Shape P1 = new Shape(1, 1);
     private static final Shape ONE = new Shape(1, 1);

@@ -1,6 +1,6 @@
 package densitylab.model.vae;
 
-import densitylab.model.Scalars;
+import densitylab.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 

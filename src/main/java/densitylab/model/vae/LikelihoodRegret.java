@@ -7,8 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import densitylab.data.ImageSet;
 import densitylab.io.Progress;
-import densitylab.model.Dequantize;
-import densitylab.model.Scopes;
+import densitylab.nn.Scopes;
 import me.tongfei.progressbar.ProgressBar;
 
 import java.util.ArrayList;

@@ -1,11 +1,11 @@
 package densitylab.model.vae;
 
 import densitylab.data.ImageSet;
-import densitylab.model.ModelFiles;
+import densitylab.nn.ModelFiles;
 import densitylab.model.ModelKind;
-import densitylab.model.TrainSettings;
+import densitylab.train.TrainSettings;
 import densitylab.model.TrainedModel;
-import densitylab.model.Trainer;
+import densitylab.train.Trainer;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -54,7 +54,7 @@ public final class VaeKind implements ModelKind {
 
     @Override
     public TrainedModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
-        settings.resolvedParams(this);
+        resolvedParams(settings);
         ConvVae m = build(train.shape(), settings.params(), settings.seed());
         int k = m.evalSamples();
         m.withEvalSamples(Math.min(k, 10)); // held-out bits/dim during training: a cheaper IWAE

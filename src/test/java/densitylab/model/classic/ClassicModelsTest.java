@@ -2,9 +2,9 @@ package densitylab.model.classic;
 
 import densitylab.data.ImageSet;
 import densitylab.model.DensityModel;
-import densitylab.model.Dequantize;
+import densitylab.nn.Dequantize;
 import densitylab.model.GenerativeModel;
-import densitylab.model.Units;
+import densitylab.nn.Units;
 import densitylab.model.registry.ModelKinds;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;

@@ -1,6 +1,6 @@
 package densitylab.model.flow;
 
-import densitylab.model.ParamFactory;
+import densitylab.nn.ParamFactory;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,8 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import densitylab.data.ImageSet;
 import densitylab.model.DensityModel;
-import densitylab.model.Scopes;
-import densitylab.model.Units;
+import densitylab.nn.Scopes;
+import densitylab.nn.Units;
 import densitylab.model.registry.ModelKinds;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -313,7 +313,7 @@ class FlowTest {
         ImageSet x = ImageSet.of("toy", 1, 4, 4, px, null);
         FlowModel m = FlowKinds.build("glow", new int[] {1, 4, 4}, Map.of("preset", "tiny"), 1);
         double before = Units.mean(m.bitsPerDim(x));
-        new densitylab.model.Trainer(new densitylab.model.TrainSettings(1, 30, 0, 32, 5e-3, 10, 5, null, 3600, false, Map.of()))
+        new densitylab.train.Trainer(new densitylab.train.TrainSettings(1, 30, 0, 32, 5e-3, 10, 5, null, 3600, false, Map.of()))
                 .train(m, x, null);
         double after = Units.mean(m.bitsPerDim(x));
         assertThat(after).isLessThan(before - 1.0);
@@ -327,7 +327,7 @@ class FlowTest {
         ImageSet x = ImageSet.of("toy", 1, 4, 4, px, null);
         FlowModel m = FlowKinds.build(kind, new int[] {1, 4, 4}, Map.of("preset", "tiny"), 1);
         try (var manager = m.manager()) {
-            new densitylab.model.Trainer(new densitylab.model.TrainSettings(1, epochs, 0, 16, 1e-3, 0, 0, null, 3600, false, Map.of()))
+            new densitylab.train.Trainer(new densitylab.train.TrainSettings(1, epochs, 0, 16, 1e-3, 0, 0, null, 3600, false, Map.of()))
                     .train(m, x, null);
             return manager.getManagedArrays().size();
         }

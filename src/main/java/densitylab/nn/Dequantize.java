@@ -1,4 +1,4 @@
-package densitylab.model;
+package densitylab.nn;
 
 import densitylab.data.ImageSet;
 

@@ -1,4 +1,7 @@
-package densitylab.model;
+package densitylab.train;
+
+import densitylab.nn.Noise;
+import densitylab.nn.Scopes;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -167,7 +170,7 @@ public final class Trainer {
                 skipBatches = 0;
                 trainBpd.add(lossSum / Math.max(1, lossCount));
                 if (test != null && test.size() > 0) {
-                    testBpd.add(gradients.withAllThreads(() -> Units.mean(model.bitsPerDim(test.limit(evalLimit)))));
+                    gradients.withAllThreads(() -> model.heldOutBitsPerDim(test.limit(evalLimit))).ifPresent(testBpd::add);
                 }
                 LOG.info("epoch {}: train {} bits/dim{}", epoch + 1, String.format("%.4f", trainBpd.get(trainBpd.size() - 1)),
                         testBpd.isEmpty() ? "" : String.format(", test %.4f bits/dim", testBpd.get(testBpd.size() - 1)));

@@ -1,15 +1,21 @@
-package densitylab.model;
+package densitylab.train;
+
+import densitylab.nn.Noise;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import densitylab.data.ImageSet;
+
 import java.util.List;
+import java.util.OptionalDouble;
 
 /**
- * A density model trained by gradient descent with the shared {@link Trainer}: its parameters live in
- * {@link #manager()} and are updated in place.
+ * A model trained by gradient descent with the shared {@link Trainer}: its parameters live in
+ * {@link #manager()} and are updated in place. The contract asks for a loss, not a likelihood; a model with
+ * an exact likelihood or a bound on it reports held-out bits/dim through {@link #heldOutBitsPerDim}.
  */
-public interface TrainableModel extends DensityModel {
+public interface TrainableModel {
     /** The manager that owns the parameters. */
     NDManager manager();
 
@@ -40,5 +46,13 @@ public interface TrainableModel extends DensityModel {
      * Trainer's thread; default: nothing.
      */
     default void initialize(NDArray firstBatch, Noise noise) {
+    }
+
+    /**
+     * The held-out measure the Trainer reports after each epoch: the mean over images of -log P(x) in bits per
+     * dimension (or the model's bound on it); empty (the default) for a model without a likelihood.
+     */
+    default OptionalDouble heldOutBitsPerDim(ImageSet images) {
+        return OptionalDouble.empty();
     }
 }

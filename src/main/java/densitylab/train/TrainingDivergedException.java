@@ -1,4 +1,4 @@
-package densitylab.model;
+package densitylab.train;
 
 /** The loss became NaN or infinite; the message says where, which checkpoint is the last good one, and what to try. */
 public class TrainingDivergedException extends IllegalStateException {

@@ -1,4 +1,6 @@
-package densitylab.model;
+package densitylab.train;
+
+import densitylab.nn.ModelFiles;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,4 +1,7 @@
-package densitylab.model;
+package densitylab.train;
+
+import densitylab.nn.LibTorch;
+import densitylab.nn.Noise;
 
 import densitylab.data.PixelReplacement;
 
@@ -125,12 +128,12 @@ public record TrainSettings(long seed, int epochs, double minutes, int batchSize
      *
      * @throws IllegalArgumentException for a key the kind does not know, listing the known ones
      */
-    public Map<String, String> resolvedParams(ModelKind kind) {
-        Map<String, String> out = new HashMap<>(kind.defaultParams());
+    public Map<String, String> resolvedParams(String modelName, Map<String, String> defaults) {
+        Map<String, String> out = new HashMap<>(defaults);
         for (var e : params.entrySet()) {
             if (!out.containsKey(e.getKey())) {
-                Set<String> known = new TreeSet<>(kind.defaultParams().keySet());
-                throw new IllegalArgumentException("model '" + kind.name() + "' has no parameter '" + e.getKey() + "'"
+                Set<String> known = new TreeSet<>(defaults.keySet());
+                throw new IllegalArgumentException("model '" + modelName + "' has no parameter '" + e.getKey() + "'"
                         + (known.isEmpty() ? "; it takes none" : "; it takes: " + String.join(", ", known)));
             }
             out.put(e.getKey(), e.getValue());

@@ -1,21 +1,21 @@
-package densitylab.model;
+package densitylab.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * The per-thread libtorch state the data-parallel {@link Trainer} sets on its worker threads. Grad mode
+ * The per-thread libtorch state the data-parallel Trainer (densitylab.train) sets on its worker threads. Grad mode
  * and the number of intra-op (OpenMP) threads belong to the calling thread in libtorch; DJL's
  * GradientCollector allows one collecting thread per process, so the workers enable grad mode and run
  * backward through DJL's JNI binding directly.
  */
-final class LibTorch {
+public final class LibTorch {
     private LibTorch() {
     }
 
     /** The calling thread's intra-op thread count. */
-    static int intraOpThreads() {
+    public static int intraOpThreads() {
         return JniUtils.getNumThreads();
     }
 
@@ -23,17 +23,17 @@ final class LibTorch {
      * Sets the calling thread's intra-op thread count (also the count that threads which have not run a
      * parallel op yet start with).
      */
-    static void setIntraOpThreads(int n) {
+    public static void setIntraOpThreads(int n) {
         JniUtils.setNumThreads(n);
     }
 
     /** Records the calling thread's ops for autograd from now on. */
-    static void enableGradientsOnThisThread() {
+    public static void enableGradientsOnThisThread() {
         JniUtils.setGradMode(true);
     }
 
     /** d(scalar)/d(leaf) accumulated into every leaf's gradient, as GradientCollector.backward does. */
-    static void backward(NDArray scalar) {
+    public static void backward(NDArray scalar) {
         try (NDArray ones = scalar.onesLike()) {
             JniUtils.backward((PtNDArray) scalar, (PtNDArray) ones, false, false);
         }

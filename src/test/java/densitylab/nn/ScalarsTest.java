@@ -1,4 +1,7 @@
-package densitylab.model;
+package densitylab.nn;
+
+import densitylab.model.PixelCategorical;
+import densitylab.train.TrainableModel;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;

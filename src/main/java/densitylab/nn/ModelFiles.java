@@ -1,4 +1,4 @@
-package densitylab.model;
+package densitylab.nn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

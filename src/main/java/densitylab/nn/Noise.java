@@ -1,4 +1,4 @@
-package densitylab.model;
+package densitylab.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 
 /**
  * The random draws of one loss evaluation (dequantization noise, reparameterisation samples), reproducible
- * from a seed. The {@link Trainer} gives each part of each batch its own seed, so a run repeats exactly
+ * from a seed. The Trainer (densitylab.train) gives each part of each batch its own seed, so a run repeats exactly
  * whichever thread computes which part: libtorch's generator is one per process, and two threads drawing
  * from it would receive their numbers in a racy order.
  */

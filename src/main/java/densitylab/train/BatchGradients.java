@@ -1,4 +1,8 @@
-package densitylab.model;
+package densitylab.train;
+
+import densitylab.nn.LibTorch;
+import densitylab.nn.Noise;
+import densitylab.nn.Scalars;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;

@@ -1,4 +1,4 @@
-package densitylab.model;
+package densitylab.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;

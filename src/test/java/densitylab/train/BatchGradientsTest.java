@@ -1,4 +1,10 @@
-package densitylab.model;
+package densitylab.train;
+
+import densitylab.model.PixelCategorical;
+import densitylab.nn.LibTorch;
+import densitylab.nn.Noise;
+import densitylab.nn.Scalars;
+import densitylab.nn.Scopes;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;

@@ -1,4 +1,4 @@
-package densitylab.model;
+package densitylab.nn;
 
 /** Conversions between nats of a whole image and bits per dimension. */
 public final class Units {
