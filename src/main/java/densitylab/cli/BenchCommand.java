@@ -41,7 +41,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--score-passes", defaultValue = "3", paramLabel = "N", description = "Timed passes over the score " +
             "images after one untimed warm-up batch; the median pass's images/s is reported, the lower middle one for an even N " +
             "(default: ${DEFAULT-VALUE}; " +
-            "one pass of 10,000 images takes about a second and varies by 5-10% between runs).")
+            "one pass of 10,000 images takes about a second and varies by 5-10%% between runs).")
     int scorePasses;
 
     @Option(names = "--batch-size", defaultValue = "64", paramLabel = "B", description = "Training batch (default: ${DEFAULT-VALUE}).")

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.IntToLongFunction;
 import java.util.function.Supplier;
 
@@ -85,14 +86,8 @@ final class BatchGradients implements AutoCloseable {
      */
     double compute(TrainableModel model, NDManager scope, ImageSet batch, IntToLongFunction noiseSeeds) {
         if (pool == null) {
-            NDArray x = batch.toNDArray(scope);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray l = model.loss(x, new Noise(noiseSeeds.applyAsLong(0)));
-                double v = valueOf(l);
-                if (Double.isFinite(v)) {
-                    gc.backward(l);
-                }
-                return v;
+                return accumulate(model, scope, batch, batch.size(), noiseSeeds.applyAsLong(0), gc::backward);
             }
         }
         List<ImageSet> parts = batch.batches((batch.size() + 1) / 2);
@@ -100,17 +95,7 @@ final class BatchGradients implements AutoCloseable {
         for (int k = 0; k < parts.size(); k++) {
             ImageSet part = parts.get(k);
             long seed = noiseSeeds.applyAsLong(k);
-            double weight = part.size() / (double) batch.size();
-            running.add(pool.submit(() -> {
-                try (NDManager own = scope.newSubManager()) {
-                    NDArray l = model.loss(part.toNDArray(own), new Noise(seed));
-                    double v = valueOf(l);
-                    if (Double.isFinite(v)) {
-                        LibTorch.backward(Scalars.mul(l, weight));
-                    }
-                    return v;
-                }
-            }));
+            running.add(pool.submit(() -> accumulate(model, scope, part, batch.size(), seed, LibTorch::backward)));
         }
         double[] losses = new double[running.size()];
         Throwable failed = null;
@@ -139,6 +124,33 @@ final class BatchGradients implements AutoCloseable {
             sum += losses[k] * parts.get(k).size();
         }
         return sum / batch.size();
+    }
+
+    /**
+     * The mean loss over part, its gradient (weighted by part's share of a batch of batchSize images) added by
+     * backward, in passes of at most {@link TrainableModel#maxImagesPerLoss} images; each pass's arrays live in a
+     * sub-manager of scope, closed before the next. Pass 0 draws from seed (so a model without a limit sees the
+     * same noise as one whole pass), pass j > 0 from a seed derived from (seed, j). Stops at the first non-finite
+     * pass loss and returns it.
+     */
+    private static double accumulate(TrainableModel model, NDManager scope, ImageSet part, int batchSize, long seed,
+                                     Consumer<NDArray> backward) {
+        int limit = model.maxImagesPerLoss();
+        List<ImageSet> passes = limit <= 0 || limit >= part.size() ? List.of(part) : part.batches(limit);
+        double sum = 0;
+        for (int j = 0; j < passes.size(); j++) {
+            ImageSet pass = passes.get(j);
+            try (NDManager own = scope.newSubManager()) {
+                NDArray l = model.loss(pass.toNDArray(own), new Noise(j == 0 ? seed : Noise.seedOf(seed, j, 0, 0)));
+                double v = valueOf(l);
+                if (!Double.isFinite(v)) {
+                    return v;
+                }
+                backward.accept(Scalars.mul(l, pass.size() / (double) batchSize));
+                sum += v * pass.size();
+            }
+        }
+        return sum / part.size();
     }
 
     private static double valueOf(NDArray loss) {

@@ -42,6 +42,17 @@ public interface TrainableModel {
     NDArray loss(NDArray batch, Noise noise);
 
     /**
+     * The most images one {@link #loss} call should see, or 0 (the default) for no limit. A larger batch (or
+     * worker's half of it) is split into passes of at most this many images whose gradients accumulate, so the
+     * gradient is the whole batch's; each pass draws its own noise. For models whose activations per image are
+     * large (many decodes per image): keeping each tensor well below glibc's 64 MiB arena heap keeps it out of
+     * mmap, which would page-fault it in afresh on every pass.
+     */
+    default int maxImagesPerLoss() {
+        return 0;
+    }
+
+    /**
      * Called once with the first training batch before any step (data-dependent initialisation), on the
      * Trainer's thread; default: nothing.
      */

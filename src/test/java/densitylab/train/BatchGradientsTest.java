@@ -127,6 +127,75 @@ class BatchGradientsTest {
         }
     }
 
+    /** Delegates to a PixelCategorical (whose loss draws no noise) and limits each loss call to a few images. */
+    private static final class Limited implements TrainableModel {
+        final PixelCategorical inner = new PixelCategorical(new int[] {1, 8, 8});
+        final int limit;
+        final List<Long> passSizes = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        Limited(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public NDManager manager() {
+            return inner.manager();
+        }
+
+        @Override
+        public List<NDArray> parameters() {
+            return inner.parameters();
+        }
+
+        @Override
+        public NDArray loss(NDArray batch, Noise noise) {
+            passSizes.add(batch.getShape().get(0));
+            return inner.loss(batch, noise);
+        }
+
+        @Override
+        public int maxImagesPerLoss() {
+            return limit;
+        }
+    }
+
+    @Test
+    void passesOfAFewImagesAccumulateTheWholeBatchsGradient() {
+        ImageSet batch = images(9, 8, 3);
+        for (int workers : new int[] {1, 2}) {
+            Map<Integer, Result> byLimit = new LinkedHashMap<>();
+            for (int limit : new int[] {0, 2}) {
+                Limited m = new Limited(limit);
+                try (NDManager owner = m.manager(); BatchGradients g = BatchGradients.create(workers);
+                     NDManager scope = Scopes.open(m.manager(), m.scopeArrays())) {
+                    zero(m);
+                    byLimit.put(limit, new Result(g.compute(m, scope, batch, part -> part == 0 ? SEED0 : SEED1), gradients(m)));
+                }
+                assertThat(m.passSizes.stream().mapToLong(Long::longValue).sum()).as("every image seen once").isEqualTo(9);
+                if (limit > 0) {
+                    assertThat(m.passSizes).as("%d worker(s)", workers).hasSize(5).allMatch(n -> n <= limit);
+                } else {
+                    assertThat(m.passSizes).hasSize(workers);
+                }
+            }
+            Result whole = byLimit.get(0);
+            Result passes = byLimit.get(2);
+            assertThat(passes.loss()).isCloseTo(whole.loss(), within(1e-5 * Math.abs(whole.loss())));
+            for (int i = 0; i < whole.gradients().size(); i++) {
+                float[] w = whole.gradients().get(i);
+                float[] p = passes.gradients().get(i);
+                double scale = 0;
+                for (float v : w) {
+                    scale = Math.max(scale, Math.abs(v));
+                }
+                assertThat(scale).as("the gradient is not trivially zero").isGreaterThan(1e-6);
+                for (int k = 0; k < w.length; k++) {
+                    assertThat((double) p[k]).as("%d worker(s), parameter %d element %d", workers, i, k).isCloseTo(w[k], within(1e-5 * scale));
+                }
+            }
+        }
+    }
+
     @Test
     void twoWorkersRepeatBitForBit() {
         ImageSet batch = images(16, 8, 2);

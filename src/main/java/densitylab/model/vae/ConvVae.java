@@ -238,6 +238,18 @@ public final class ConvVae implements TrainableDensityModel {
         return rec.sub(kl);
     }
 
+    /**
+     * Training passes see at most this many images: as many as keep a pass's decodes (K per image for forward-kl,
+     * 1 for the ELBO) within two scoring chunks, so that no activation reaches glibc's 64 MiB heap (see
+     * {@link #CHUNK_FLOATS}). The ELBO's usual halves of 32 images fit whole; forward-kl's K = 5 decodes of 256-way
+     * logits take passes of 8 images.
+     */
+    @Override
+    public int maxImagesPerLoss() {
+        int decodesPerImage = objective.equals("forward-kl") ? trainSamples : 1;
+        return Math.max(1, 2 * decodesPerChunk() / decodesPerImage);
+    }
+
     /** Decodes per scoring chunk: as many as keep the decoder's output within {@link #CHUNK_FLOATS} floats (at least 1). */
     int decodesPerChunk() {
         long perDecode = (long) decoder.outputChannels(shape[0]) * shape[1] * shape[2];
