@@ -7,7 +7,7 @@ import densitylab.eval.Experiment;
 import densitylab.eval.ResultTable;
 import densitylab.eval.RunFolder;
 import densitylab.model.GenerativeModel;
-import densitylab.model.flow.FlowModel;
+import densitylab.model.TemperedSampling;
 import densitylab.report.HtmlReport;
 import densitylab.report.ImageGrid;
 import densitylab.report.ReportData;
@@ -135,8 +135,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 .map(x -> new ReportData.Row(x.score(), x.out(), x.metrics())).toList();
         List<ReportData.Grid> grids = new ArrayList<>();
         grids.add(new ReportData.Grid("samples from the model (" + model.kind() + ")", ImageGrid.render(model.sample(100, seed), 100, 10, 2)));
-        if (model instanceof FlowModel flow) {
-            grids.add(new ReportData.Grid("samples at temperature 0.7", ImageGrid.render(flow.sample(100, seed, 0.7), 100, 10, 2)));
+        if (model instanceof TemperedSampling tempered) {
+            grids.add(new ReportData.Grid("samples at temperature 0.7", ImageGrid.render(tempered.sample(100, seed, 0.7), 100, 10, 2)));
         }
         grids.add(new ReportData.Grid("in-distribution: " + inName, ImageGrid.render(inSet, 100, 10, 2)));
         outSets.forEach((k, v) -> grids.add(new ReportData.Grid("OOD: " + names.get(k),

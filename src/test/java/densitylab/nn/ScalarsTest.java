@@ -1,6 +1,7 @@
 package densitylab.nn;
 
 import densitylab.model.PixelCategorical;
+import densitylab.model.ar.ArKinds;
 import densitylab.train.TrainableModel;
 
 import ai.djl.engine.Engine;
@@ -172,6 +173,8 @@ class ScalarsTest {
         models.put("vae forward-kl", VaeKind.build(new int[] {1, 8, 8}, Map.of("latent", "4", "width", "8", "decoder", "bernoulli",
                 "objective", "forward-kl", "samples", "3"), 1));
         models.put("pixel-categorical", new PixelCategorical(new int[] {1, 8, 8}));
+        models.put("pixelcnn", ArKinds.build("pixelcnn", new int[] {1, 8, 8}, Map.of("preset", "tiny"), 1));
+        models.put("pixelcnnpp, dropout", ArKinds.build("pixelcnnpp", new int[] {1, 8, 8}, Map.of("preset", "tiny", "dropout", "0.3"), 1));
         for (Map.Entry<String, TrainableModel> e : models.entrySet()) {
             try (NDManager owner = e.getValue().manager()) {
                 TrainableModel model = e.getValue();

@@ -1,6 +1,7 @@
 package densitylab.train;
 
 import densitylab.model.PixelCategorical;
+import densitylab.model.ar.ArKinds;
 import densitylab.nn.LibTorch;
 import densitylab.nn.Noise;
 import densitylab.nn.Scalars;
@@ -45,6 +46,8 @@ class BatchGradientsTest {
         m.put("vae forward-kl", () -> VaeKind.build(new int[] {1, 8, 8}, Map.of("latent", "4", "width", "8",
                 "objective", "forward-kl", "samples", "3"), 1));
         m.put("pixel-categorical", () -> new PixelCategorical(new int[] {1, 8, 8}));
+        m.put("pixelcnn", () -> ArKinds.build("pixelcnn", new int[] {1, 8, 8}, Map.of("preset", "tiny"), 1));
+        m.put("pixelcnnpp", () -> ArKinds.build("pixelcnnpp", new int[] {1, 8, 8}, Map.of("preset", "tiny"), 1));
         return m;
     }
 

@@ -1,5 +1,6 @@
 package densitylab.model.flow;
 
+import densitylab.model.TemperedSampling;
 import densitylab.model.TrainableDensityModel;
 import densitylab.nn.Scalars;
 import densitylab.nn.ParamFactory;
@@ -27,7 +28,7 @@ import java.util.Random;
  * a multi-scale flow to a standard normal. log P(x) >= log N(z) + log|det| (flow and logit) - D log 256,
  * the discrete bound of SCIENCE.md, so bits/dim compare with every other model.
  */
-public final class FlowModel implements TrainableDensityModel {
+public final class FlowModel implements TrainableDensityModel, TemperedSampling {
     private static final int SCORE_BATCH = 256;
     private final String kind;
     private final int[] shape;
@@ -125,6 +126,7 @@ public final class FlowModel implements TrainableDensityModel {
     }
 
     /** n samples at temperature t (z ~ N(0, t^2); t &lt; 1 gives smoother, more typical images). */
+    @Override
     public ImageSet sample(int n, long seed, double temperature) {
         int d = shape[0] * shape[1] * shape[2];
         Random g = new Random(seed);

@@ -6,6 +6,7 @@ import densitylab.model.ModelKind;
 import densitylab.model.PixelCategoricalKind;
 import densitylab.model.classic.ClassicKinds;
 import densitylab.model.flow.FlowKinds;
+import densitylab.model.ar.ArKinds;
 import densitylab.model.vae.VaeKind;
 
 import java.io.IOException;
@@ -24,6 +25,7 @@ public final class ModelKinds {
         all.add(new PixelCategoricalKind());
         all.addAll(FlowKinds.all());
         all.add(new VaeKind());
+        all.addAll(ArKinds.all());
         for (ModelKind k : all) {
             KINDS.put(k.name(), k);
         }

@@ -1,5 +1,7 @@
 package densitylab.model.vae;
 
+import densitylab.nn.LogMath;
+
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -21,8 +23,8 @@ public final class Bernoulli implements PixelDecoder {
     public NDArray logLikelihood(NDArray params, NDArray x) {
         long b = x.getShape().get(0);
         NDArray on = x.gt(127.5f).toType(params.getDataType(), false);
-        NDArray logp = on.mul(DiscretizedLogistic.logSigmoid(params))
-                .add(on.neg().add(1f).mul(DiscretizedLogistic.logSigmoid(params.neg())));
+        NDArray logp = on.mul(LogMath.logSigmoid(params))
+                .add(on.neg().add(1f).mul(LogMath.logSigmoid(params.neg())));
         return logp.reshape(b, -1).sum(new int[] {1});
     }
 

@@ -1,5 +1,6 @@
 package densitylab.model.vae;
 
+import densitylab.nn.LogMath;
 import densitylab.model.TrainableDensityModel;
 import densitylab.nn.Scalars;
 import ai.djl.ndarray.NDArray;
@@ -193,12 +194,6 @@ public final class ConvVae implements TrainableDensityModel {
         return Scalars.mul(q.sum(new int[] {-1}), -0.5).sub((float) (0.5 * l * Math.log(2 * Math.PI)));
     }
 
-    /** log-sum-exp over an axis, stable. */
-    static NDArray logSumExp(NDArray a, int axis) {
-        NDArray m = a.max(new int[] {axis}, true).stopGradient();
-        return a.sub(m).exp().sum(new int[] {axis}).log().add(m.squeeze(axis));
-    }
-
     /** The pieces of K importance samples for x: log p(x|z), log p(z), log q(z|x), each (B, K). */
     record Samples(NDArray logLik, NDArray logPrior, NDArray logQ, NDArray z) {
         NDArray logWeights() {
@@ -282,7 +277,7 @@ public final class ConvVae implements TrainableDensityModel {
             }
             logW = NDArrays.concat(parts, 1);
         }
-        return logSumExp(logW, 1).sub((float) Math.log(k));
+        return LogMath.logSumExp(logW, 1).sub((float) Math.log(k));
     }
 
     private long dims() {
@@ -302,7 +297,7 @@ public final class ConvVae implements TrainableDensityModel {
         NDArray logW = s.logWeights();
         NDArray w = logW.stopGradient().softmax(1);
         NDArray surrogate = w.mul(s.logLik().add(s.logPrior()).add(s.logQ())).sum(new int[] {1}).mean();
-        NDArray iwaeBound = logSumExp(logW, 1).sub((float) Math.log(trainSamples)).mean().stopGradient();
+        NDArray iwaeBound = LogMath.logSumExp(logW, 1).sub((float) Math.log(trainSamples)).mean().stopGradient();
         // value: the IWAE bound in bits/dim; gradient: the reweighted wake-sleep update
         return Scalars.mul(iwaeBound.add(surrogate.sub(surrogate.stopGradient())), toBpd);
     }

@@ -1,5 +1,6 @@
 package densitylab.model.vae;
 
+import densitylab.nn.LogMath;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -85,7 +86,7 @@ class VaeTest {
             NDArray in = x.toNDArray(sub);
             NDArray eps = v.scoringNoise(sub, 3, 50, 0);
             float[] chunked = v.iwae(in, eps).toFloatArray();
-            float[] whole = ConvVae.logSumExp(v.samples(in, eps, false).logWeights(), 1).sub((float) Math.log(50)).toFloatArray();
+            float[] whole = LogMath.logSumExp(v.samples(in, eps, false).logWeights(), 1).sub((float) Math.log(50)).toFloatArray();
             for (int i = 0; i < 3; i++) {
                 assertThat((double) chunked[i]).isCloseTo(whole[i], within(1e-3));
             }
@@ -175,7 +176,7 @@ class VaeTest {
                 NDArray logLik = m.create(lw).reshape(1, k).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
                 NDArray logPrior = ConvVae.logStdNormal(z);
                 NDArray logQ = ConvVae.logNormal(z, m.full(new Shape(1, 1, q), 0.1f), m.full(new Shape(1, 1, q), (float) Math.log(1.69)));
-                double est = ConvVae.logSumExp(logLik.add(logPrior).sub(logQ), 1).sub((float) Math.log(k)).getFloat();
+                double est = LogMath.logSumExp(logLik.add(logPrior).sub(logQ), 1).sub((float) Math.log(k)).getFloat();
                 double err = Math.abs(est - exact);
                 if (k >= 3000) {
                     assertThat(err).as("K=%d", k).isLessThan(Math.max(0.05, prevErr));
