@@ -20,7 +20,7 @@ import java.io.UncheckedIOException;
         footer = {"", "Environment: DENSITYLAB_DATA (data cache folder), DENSITYLAB_SOURCES (extra folders holding " +
                 "data files), DENSITYLAB_OFFLINE=1 (never use the network).",
                 "See '${ROOT-COMMAND-NAME} COMMAND --help' for each command."},
-        subcommands = {DemoCommand.class, ReproduceCommand.class, DataCommand.class, TrainCommand.class, ScoreCommand.class,
+        subcommands = {DemoCommand.class, ReproduceCommand.class, RegretStudyCommand.class, DataCommand.class, TrainCommand.class, ScoreCommand.class,
                 EvaluateCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {

@@ -3,6 +3,7 @@ package densitylab.score;
 import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
 import densitylab.model.vae.ConvVae;
+import densitylab.model.vae.LikelihoodRegret;
 
 import java.util.List;
 
@@ -10,10 +11,12 @@ import java.util.List;
 public final class Scores {
     /** Every score name this build knows. */
     public static final List<String> NAMES = List.of("likelihood", "typicality", "likelihood-ratio", "input-complexity",
-            "input-complexity-bzip2", "input-complexity-deflate", "waic", "elbo", "iwae", "reconstruction", "likelihood-regret");
+            "input-complexity-bzip2", "input-complexity-deflate", "waic", "elbo", "iwae", "reconstruction", "likelihood-regret",
+            "likelihood-regret-encoder");
 
     /** The scores that need the VAE itself (its encoder and decoder), not only a likelihood. */
-    public static final java.util.Set<String> VAE_ONLY = java.util.Set.of("elbo", "iwae", "reconstruction", "likelihood-regret");
+    public static final java.util.Set<String> VAE_ONLY = java.util.Set.of("elbo", "iwae", "reconstruction", "likelihood-regret",
+            "likelihood-regret-encoder");
 
     private Scores() {
     }
@@ -56,7 +59,8 @@ public final class Scores {
             case "elbo" -> VaeScores.elbo(vae(name, model));
             case "iwae" -> VaeScores.iwae(vae(name, model), o.iwaeSamples());
             case "reconstruction" -> VaeScores.reconstruction(vae(name, model));
-            case "likelihood-regret" -> VaeScores.regret(vae(name, model), o.regretSteps(), o.regretLr());
+            case "likelihood-regret" -> VaeScores.regret(name, vae(name, model), o.regretSteps(), o.regretLr(), LikelihoodRegret.Variant.POSTERIOR);
+            case "likelihood-regret-encoder" -> VaeScores.regret(name, vae(name, model), o.regretSteps(), o.regretLr(), LikelihoodRegret.Variant.ENCODER);
             default -> throw new IllegalArgumentException("unknown score '" + name + "'; known: " + String.join(", ", NAMES));
         };
     }

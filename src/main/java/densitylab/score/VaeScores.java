@@ -25,10 +25,13 @@ final class VaeScores {
         return named("reconstruction", vae::reconstructionError);
     }
 
-    /** {@code likelihood-regret} (Xiao et al. 2020) in bits/dim. */
-    static OodScore regret(ConvVae vae, int steps, double lr) {
-        LikelihoodRegret r = new LikelihoodRegret(vae, steps, lr);
-        return named("likelihood-regret", r::regret);
+    /**
+     * {@code likelihood-regret} (Xiao et al. 2020) in bits/dim, optimising the posterior's mean and log-variance, and
+     * {@code likelihood-regret-encoder}, optimising a copy of the encoder's weights per input.
+     */
+    static OodScore regret(String name, ConvVae vae, int steps, double lr, LikelihoodRegret.Variant variant) {
+        LikelihoodRegret r = new LikelihoodRegret(vae, steps, lr, variant);
+        return named(name, r::regret);
     }
 
     private static OodScore named(String name, java.util.function.Function<ImageSet, double[]> fn) {

@@ -42,7 +42,7 @@ import java.util.SplittableRandom;
  * encoder ascends sum_k w_k grad log q(z_k|x), a stochastic descent on KL(p(z|x) || q(z|x)). Its reported loss
  * is the IWAE bound in bits/dim. {@link #logProb} is the IWAE estimate with {@link #evalSamples} samples.
  */
-public final class ConvVae implements TrainableDensityModel {
+public final class ConvVae implements TrainableDensityModel, AmortizedVae {
     private static final Shape S2 = new Shape(2, 2);
     private static final Shape P1 = new Shape(1, 1);
     private static final Shape ONE = new Shape(1, 1);
@@ -147,11 +147,26 @@ public final class ConvVae implements TrainableDensityModel {
 
     /** q(z|x) as (mu, logvar), each (B, L), for raw pixels x (B, C, H, W). */
     NDList encode(NDArray x) {
+        return encode(x, encoderParameters());
+    }
+
+    @Override
+    public List<NDArray> encoderParameters() {
+        return List.of(ew1, eb1, ew2, eb2, ewl, ebl);
+    }
+
+    @Override
+    public NDList encode(NDArray x, List<NDArray> w) {
         NDArray h = MemoryLayout.channelsLast(Scalars.div(x, 255).sub(0.5f));
-        h = Activation.relu(Conv2d.conv2d(h, ew1, eb1, S2, P1).singletonOrThrow());
-        h = Activation.relu(Conv2d.conv2d(h, ew2, eb2, S2, P1).singletonOrThrow());
-        NDArray out = Linear.linear(h.reshape(h.getShape().get(0), -1), ewl, ebl).singletonOrThrow();
+        h = Activation.relu(Conv2d.conv2d(h, w.get(0), w.get(1), S2, P1).singletonOrThrow());
+        h = Activation.relu(Conv2d.conv2d(h, w.get(2), w.get(3), S2, P1).singletonOrThrow());
+        NDArray out = Linear.linear(h.reshape(h.getShape().get(0), -1), w.get(4), w.get(5)).singletonOrThrow();
         return out.split(2, 1);
+    }
+
+    @Override
+    public int scoringBatch() {
+        return Math.max(1, Math.min(64, decodesPerChunk()));
     }
 
     /**
@@ -225,7 +240,8 @@ public final class ConvVae implements TrainableDensityModel {
     }
 
     /** The ELBO per example in nats for a given Gaussian posterior (mu, logvar), each (B, L), and noise eps (B, 1, L). */
-    NDArray elbo(NDArray x, NDArray mu, NDArray logvar, NDArray eps) {
+    @Override
+    public NDArray elbo(NDArray x, NDArray mu, NDArray logvar, NDArray eps) {
         long b = x.getShape().get(0);
         NDArray z = eps.reshape(b, latent).mul(Scalars.mul(logvar, 0.5).exp()).add(mu);
         NDArray rec = decoder.logLikelihood(decode(z), x);
@@ -321,7 +337,8 @@ public final class ConvVae implements TrainableDensityModel {
      * Standard-normal noise (B, K, L) for the images first .. first + B - 1 of a scored set, each image's K x L
      * values drawn from its own seeded generator, so that an image's score does not depend on how the set is batched.
      */
-    NDArray scoringNoise(NDManager m, int b, int k, int first) {
+    @Override
+    public NDArray scoringNoise(NDManager m, int b, int k, int first) {
         return noise(m, b, k, Dequantize.SCORING_SEED + first);
     }
 

@@ -187,22 +187,50 @@ class VaeTest {
         assertThat(prevErr).isLessThan(0.05);
     }
 
-    @Test
-    void likelihoodRegretIsNonNegativeAndZeroWithoutSteps() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(LikelihoodRegret.Variant.class)
+    void likelihoodRegretIsNonNegativeAndZeroWithoutSteps(LikelihoodRegret.Variant variant) throws Exception {
         ConvVae v = trainedToy("elbo");
-        ImageSet x = toy(20, 6);
+        ImageSet x = toy(variant == LikelihoodRegret.Variant.ENCODER ? 6 : 20, 6);
         double[] elboBefore = v.elbo(x);
-        for (double r : new LikelihoodRegret(v, 0, 1e-2).regret(x)) {
+        List<float[]> paramsBefore = v.parameters().stream().map(NDArray::toFloatArray).toList();
+        for (double r : new LikelihoodRegret(v, 0, 1e-2, variant).regret(x)) {
             assertThat(r).isZero();
         }
-        double[] regret = new LikelihoodRegret(v, 10, 5e-2).regret(x);
+        double[] regret = new LikelihoodRegret(v, 10, variant == LikelihoodRegret.Variant.ENCODER ? 1e-3 : 5e-2, variant).regret(x);
         for (double r : regret) {
             assertThat(r).isGreaterThanOrEqualTo(0.0);
         }
         assertThat(Units.mean(regret)).isGreaterThan(0);
-        // the model is left as it was: its ELBO is the same after scoring, and it still trains
+        // the model is left as it was: the same parameters, the same ELBO after scoring, and it still trains
+        for (int i = 0; i < paramsBefore.size(); i++) {
+            assertThat(v.parameters().get(i).toFloatArray()).as("parameter %d", i).containsExactly(paramsBefore.get(i));
+        }
         assertThat(v.elbo(x)).isEqualTo(elboBefore);
         assertTrainable(v, x);
+    }
+
+    /**
+     * On a linear-Gaussian VAE whose encoder outputs the exact posterior, and whose linear encoder can move its output
+     * anywhere for one input (through its biases), optimising the posterior directly and optimising the encoder's
+     * weights reach the same optimum of the same objective: the two regrets agree.
+     */
+    @Test
+    void bothRegretVariantsAgreeWhenTheEncoderCanReachTheOptimum() {
+        try (LinearGaussianVae lg = new LinearGaussianVae()) {
+            byte[] px = new byte[6 * 6];
+            Random r = new Random(10);
+            for (int i = 0; i < px.length; i++) {
+                px[i] = (byte) (100 + r.nextInt(60));
+            }
+            ImageSet x = ImageSet.of("lin", 1, 2, 3, px, null);
+            double[] posterior = new LikelihoodRegret(lg, 400, 2e-2, LikelihoodRegret.Variant.POSTERIOR).regret(x);
+            double[] encoder = new LikelihoodRegret(lg, 400, 2e-2, LikelihoodRegret.Variant.ENCODER).regret(x);
+            for (int i = 0; i < 6; i++) {
+                assertThat(posterior[i]).as("image %d: fixed noise leaves something to gain", i).isGreaterThan(1e-4);
+                assertThat(encoder[i]).as("image %d", i).isCloseTo(posterior[i], within(0.02 * posterior[i] + 1e-4));
+            }
+        }
     }
 
     @Test

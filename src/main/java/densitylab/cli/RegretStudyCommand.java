@@ -1,0 +1,281 @@
+package densitylab.cli;
+
+import densitylab.data.DataResolver;
+import densitylab.data.ImageSet;
+import densitylab.eval.Metrics;
+import densitylab.eval.RunFolder;
+import densitylab.io.AtomicFiles;
+import densitylab.model.vae.ConvVae;
+import densitylab.model.vae.LikelihoodRegret;
+import densitylab.model.vae.LikelihoodRegret.Variant;
+import densitylab.nn.ModelFiles;
+import densitylab.nn.Units;
+import densitylab.report.Charts;
+import densitylab.report.HtmlReport;
+import densitylab.report.ReportData;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code densitylab regret-study}: why likelihood regret weakens as the VAE trains (issue 21). Trains one VAE in
+ * stages, scores each stage's model, sweeps the regret's own settings on the last one, and writes a report.
+ */
+@Command(name = "regret-study", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Likelihood regret against training time and against its own settings.",
+                "", "Trains one VAE on --in in stages (--minutes: total training minutes at each stage, resuming the same run "
+                + "in DIR/train), and after each stage scores --in's test split and every --out set with the IWAE "
+                + "likelihood, reconstruction, likelihood regret optimising the posterior (--regret-steps, --regret-lr) and "
+                + "optimising a copy of the encoder's weights (--encoder-steps, --encoder-lr; Xiao et al.'s choice). Then, "
+                + "on the last stage's model and --sweep-limit images of --in and the first --out set, AUROC of regret for "
+                + "each variant, Adam steps (--sweep-steps) and learning rate (--sweep-lrs). Writes DIR/stage-M.json per "
+                + "stage, DIR/sweep.json and DIR/report.html (AUROC against training minutes, the sweep tables); a rerun "
+                + "reuses what is there."},
+        footer = {"", "Example: densitylab regret-study --minutes 1,3,10,30 --limit 1000"})
+final class RegretStudyCommand implements Callable<Integer> {
+    @Option(names = "--dir", paramLabel = "DIR", description = "Study folder (default: runs/regret-study).")
+    Path dir = Path.of("runs/regret-study");
+
+    @Option(names = "--in", paramLabel = "SET", description = "In-distribution set (default: fashion-mnist).")
+    String in = "fashion-mnist";
+
+    @Option(names = "--out", paramLabel = "SET", split = ",", description = "OOD sets (default: mnist, noise, constant, IN+vflip).")
+    List<String> outs;
+
+    @Option(names = "--minutes", paramLabel = "M", split = ",", description = "Total training minutes at each stage (default: 1,3,10,30).")
+    List<Double> minutes = List.of(1.0, 3.0, 10.0, 30.0);
+
+    @Option(names = "--limit", paramLabel = "N", description = "Test images per set at each stage; 0 = whole test splits (default: 0).")
+    int limit;
+
+    @Option(names = "--regret-steps", paramLabel = "N", description = "Adam steps of the posterior variant (default: 50).")
+    int regretSteps = 50;
+
+    @Option(names = "--regret-lr", paramLabel = "LR", description = "Learning rate of the posterior variant (default: 1e-2).")
+    double regretLr = 1e-2;
+
+    @Option(names = "--encoder-steps", paramLabel = "N", description = "Adam steps of the encoder variant (default: 100, as Xiao et al.).")
+    int encoderSteps = 100;
+
+    @Option(names = "--encoder-lr", paramLabel = "LR", description = "Learning rate of the encoder variant (default: 2e-4, as Xiao et al.).")
+    double encoderLr = 2e-4;
+
+    @Option(names = "--sweep-limit", paramLabel = "N", description = "Images per set in the settings sweep; 0 = no sweep (default: 300).")
+    int sweepLimit = 300;
+
+    @Option(names = "--sweep-steps", paramLabel = "N", split = ",", description = "Adam steps of the sweep (default: 10,50,200,500).")
+    List<Integer> sweepSteps = List.of(10, 50, 200, 500);
+
+    @Option(names = "--sweep-lrs", paramLabel = "LR", split = ",", description = "Learning rates of the sweep (default: 1e-3,1e-2,1e-1 "
+            + "for the posterior, a tenth of each for the encoder).")
+    List<Double> sweepLrs = List.of(1e-3, 1e-2, 1e-1);
+
+    @Option(names = "--seed", paramLabel = "S", description = "Training seed (default: 0).")
+    long seed;
+
+    @Option(names = "--offline", description = "Never use the network.")
+    boolean offline;
+
+    private static final List<String> SCORES = List.of("likelihood", "reconstruction", "regret-posterior", "regret-encoder");
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> ood = outs != null ? outs : List.of("mnist", "noise", "constant", in + "+vflip");
+        if (minutes.isEmpty() || minutes.stream().anyMatch(m -> !(m > 0)) || limit < 0 || sweepLimit < 0) {
+            throw new IllegalArgumentException("--minutes must be positive, --limit and --sweep-limit >= 0");
+        }
+        List<Double> stages = minutes.stream().sorted().distinct().toList();
+        Files.createDirectories(dir);
+        Path run = dir.resolve("train");
+        DataOptions data = new DataOptions();
+        data.offline = offline;
+        DataResolver resolver = data.resolver();
+        Map<Double, Map<String, Map<String, Double>>> aurocs = new TreeMap<>(); // minutes -> score -> OOD set -> AUROC
+        double trained = 0;
+        for (double m : stages) {
+            Path stageFile = dir.resolve(String.format(Locale.ROOT, "stage-%s.json", label(m)));
+            if (Files.isRegularFile(stageFile)) {
+                aurocs.put(m, readStage(stageFile));
+                trained = m;
+                continue;
+            }
+            boolean resume = Files.isDirectory(new RunFolder(run).checkpoints());
+            List<String> a = new ArrayList<>(List.of("train", "--model", "vae", "--data", in, "--run", run.toString(), "--epochs",
+                    "100000", "--minutes", Double.toString(m - trained), "--eval-limit", "500", "--seed", Long.toString(seed)));
+            if (resume) {
+                a.add("--resume");
+            }
+            if (offline) {
+                a.add("--offline");
+            }
+            System.out.printf("%nstage: VAE trained %s minutes in all%n", label(m));
+            int rc = Main.run(a.toArray(String[]::new));
+            if (rc != 0) {
+                return rc;
+            }
+            trained = m;
+            ConvVae vae = (ConvVae) new RunFolder(run).loadModel();
+            Map<String, Map<String, Double>> stage = scoreStage(vae, resolver, data, ood);
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("minutes", m);
+            json.put("images_per_set", limit == 0 ? "all" : limit);
+            json.put("auroc", stage);
+            AtomicFiles.writeString(stageFile, ModelFiles.JSON.writeValueAsString(json));
+            aurocs.put(m, stage);
+            vae.manager().close();
+        }
+        Path sweepFile = dir.resolve("sweep.json");
+        List<Map<String, Object>> sweep = new ArrayList<>();
+        if (sweepLimit > 0) {
+            if (Files.isRegularFile(sweepFile)) {
+                sweep = ModelFiles.JSON.readValue(sweepFile.toFile(), List.class);
+            } else {
+                ConvVae vae = (ConvVae) new RunFolder(run).loadModel();
+                sweep = sweep(vae, resolver, data, ood.get(0));
+                AtomicFiles.writeString(sweepFile, ModelFiles.JSON.writeValueAsString(sweep));
+                vae.manager().close();
+            }
+        }
+        Path report = dir.resolve("report.html");
+        writeReport(report, aurocs, sweep, ood);
+        System.out.println("wrote " + report);
+        return 0;
+    }
+
+    private static String label(double m) {
+        return m == Math.rint(m) ? Long.toString((long) m) : Double.toString(m);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Map<String, Double>> readStage(Path f) throws java.io.IOException {
+        return (Map<String, Map<String, Double>>) ModelFiles.JSON.readValue(f.toFile(), Map.class).get("auroc");
+    }
+
+    /** The four scores (higher = more anomalous) of one set. */
+    private Map<String, double[]> scores(ConvVae vae, ImageSet x) {
+        Map<String, double[]> s = new LinkedHashMap<>();
+        s.put("likelihood", Units.bitsPerDim(vae.logProb(x), x.dims()));
+        s.put("reconstruction", vae.reconstructionError(x));
+        s.put("regret-posterior", new LikelihoodRegret(vae, regretSteps, regretLr, Variant.POSTERIOR).regret(x));
+        s.put("regret-encoder", new LikelihoodRegret(vae, encoderSteps, encoderLr, Variant.ENCODER).regret(x));
+        return s;
+    }
+
+    private Map<String, Map<String, Double>> scoreStage(ConvVae vae, DataResolver r, DataOptions data, List<String> ood) throws Exception {
+        Map<String, double[]> inScores = scores(vae, data.loadFor(r, in, "test", vae.shape(), limit));
+        Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+        for (String o : ood) {
+            Map<String, double[]> oScores = scores(vae, data.loadFor(r, o, "test", vae.shape(), limit));
+            for (String s : SCORES) {
+                out.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(o, Metrics.auroc(inScores.get(s), oScores.get(s)));
+            }
+            System.out.printf(Locale.ROOT, "  vs %s: %s%n", o, String.join(", ", SCORES.stream()
+                    .map(s -> String.format(Locale.ROOT, "%s %.3f", s, out.get(s).get(o))).toList()));
+        }
+        return out;
+    }
+
+    /** AUROC and seconds per 1,000 images of each variant, step count and learning rate. */
+    private List<Map<String, Object>> sweep(ConvVae vae, DataResolver r, DataOptions data, String o) throws Exception {
+        ImageSet inSet = data.loadFor(r, in, "test", vae.shape(), sweepLimit);
+        ImageSet outSet = data.loadFor(r, o, "test", vae.shape(), sweepLimit);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Variant v : Variant.values()) {
+            for (double baseLr : sweepLrs) {
+                double lr = v == Variant.ENCODER ? baseLr / 10 : baseLr;
+                for (int steps : sweepSteps) {
+                    long t0 = System.nanoTime();
+                    LikelihoodRegret lr1 = new LikelihoodRegret(vae, steps, lr, v);
+                    double[] a = lr1.regret(inSet);
+                    double[] b = lr1.regret(outSet);
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("variant", v.name().toLowerCase(Locale.ROOT));
+                    row.put("steps", steps);
+                    row.put("lr", lr);
+                    row.put("auroc", Metrics.auroc(a, b));
+                    row.put("seconds_per_1000", secs * 1000 / (inSet.size() + outSet.size()));
+                    row.put("mean_regret_in", Units.mean(a));
+                    row.put("mean_regret_out", Units.mean(b));
+                    System.out.printf(Locale.ROOT, "  sweep %s steps %d lr %.0e: AUROC %.3f (%.1f s per 1000 images)%n",
+                            row.get("variant"), steps, lr, (double) row.get("auroc"), (double) row.get("seconds_per_1000"));
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+
+    private void writeReport(Path file, Map<Double, Map<String, Map<String, Double>>> aurocs, List<Map<String, Object>> sweep,
+                             List<String> ood) throws java.io.IOException {
+        List<ReportData.Section> sections = new ArrayList<>();
+        double[] xs = aurocs.keySet().stream().mapToDouble(Double::doubleValue).toArray();
+        List<ReportData.Grid> charts = new ArrayList<>();
+        List<List<String>> rows = new ArrayList<>();
+        for (String o : ood) {
+            Map<String, double[]> ys = new LinkedHashMap<>();
+            for (String s : SCORES) {
+                ys.put(s, aurocs.values().stream().mapToDouble(st -> value(st, s, o)).toArray());
+            }
+            charts.add(new ReportData.Grid("AUROC against training minutes: " + in + " vs " + o,
+                    Charts.lines("vs " + o, "training minutes", "AUROC", xs, ys)));
+        }
+        for (var e : aurocs.entrySet()) {
+            for (String s : SCORES) {
+                List<String> row = new ArrayList<>(List.of(label(e.getKey()), s));
+                for (String o : ood) {
+                    row.add(String.format(Locale.ROOT, "%.3f", value(e.getValue(), s, o)));
+                }
+                rows.add(row);
+            }
+        }
+        List<String> header = new ArrayList<>(List.of("minutes", "score"));
+        header.addAll(ood);
+        Set<Integer> aurocCols = new java.util.HashSet<>();
+        for (int i = 0; i < ood.size(); i++) {
+            aurocCols.add(2 + i);
+        }
+        sections.add(new ReportData.Section("stages", "AUROC against training time", List.of(String.format(Locale.ROOT,
+                "One VAE trained on %s, scored after each stage on %s test images per set. likelihood: -log p(x) by IWAE; "
+                        + "regret-posterior: %d Adam steps at %s on each input's posterior mean and log-variance; regret-encoder: "
+                        + "%d steps at %s on a copy of the encoder's weights per input.", in, limit == 0 ? "all" : Integer.toString(limit),
+                regretSteps, regretLr, encoderSteps, encoderLr)), List.of(new ReportData.Table("stages-table", header, rows, aurocCols)), charts));
+        if (!sweep.isEmpty()) {
+            List<List<String>> sr = new ArrayList<>();
+            for (Map<String, Object> row : sweep) {
+                sr.add(List.of(String.valueOf(row.get("variant")), String.valueOf(row.get("steps")),
+                        String.format(Locale.ROOT, "%.0e", ((Number) row.get("lr")).doubleValue()),
+                        String.format(Locale.ROOT, "%.3f", ((Number) row.get("auroc")).doubleValue()),
+                        String.format(Locale.ROOT, "%.4f", ((Number) row.get("mean_regret_in")).doubleValue()),
+                        String.format(Locale.ROOT, "%.4f", ((Number) row.get("mean_regret_out")).doubleValue()),
+                        String.format(Locale.ROOT, "%.1f", ((Number) row.get("seconds_per_1000")).doubleValue())));
+            }
+            sections.add(new ReportData.Section("sweep", "Regret settings on the last stage's model", List.of(String.format(Locale.ROOT,
+                    "%d images of %s against %d of %s. Mean regret in bits/dim.", sweepLimit, in, sweepLimit, ood.get(0))),
+                    List.of(new ReportData.Table("sweep-table", List.of("optimised", "steps", "lr", "AUROC", "mean regret in",
+                            "mean regret out", "s per 1000 images"), sr, Set.of(3))), List.of()));
+        }
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("stages (minutes)", aurocs.keySet());
+        provenance.put("seed", seed);
+        provenance.put("versions", RunFolder.versions());
+        HtmlReport.writePage(file, "densitylab regret-study: " + in, "Likelihood regret against training time and its own settings.",
+                sections, provenance);
+    }
+
+    private static double value(Map<String, Map<String, Double>> stage, String score, String o) {
+        Map<String, Double> m = stage.get(score);
+        Object v = m == null ? null : m.get(o);
+        return v instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+}

@@ -1,0 +1,35 @@
+package densitylab.model.vae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+
+import java.util.List;
+
+/**
+ * What likelihood regret needs of a VAE: an encoder whose weights can be swapped for a copy, the ELBO of a given
+ * Gaussian posterior, and seeded scoring noise. {@link ConvVae} is one; a test builds a linear-Gaussian one whose
+ * exact posterior is known.
+ */
+public interface AmortizedVae {
+    /** The manager that owns the parameters. */
+    NDManager manager();
+
+    /** Every parameter (encoder and decoder). */
+    List<NDArray> parameters();
+
+    /** The encoder's parameters, in the order {@link #encode(NDArray, List)} takes them. */
+    List<NDArray> encoderParameters();
+
+    /** q(z|x) as (mu, logvar), each (B, L), for raw pixels x (B, C, H, W), computed with the given encoder weights. */
+    NDList encode(NDArray x, List<NDArray> encoderWeights);
+
+    /** The ELBO per example in nats for the posterior (mu, logvar), each (B, L), and noise eps (B, 1, L). */
+    NDArray elbo(NDArray x, NDArray mu, NDArray logvar, NDArray eps);
+
+    /** Standard-normal noise (B, K, L) for images first .. first + B - 1 of a scored set, each from its own seed. */
+    NDArray scoringNoise(NDManager m, int b, int k, int first);
+
+    /** Images per batch when many are scored at once. */
+    int scoringBatch();
+}
