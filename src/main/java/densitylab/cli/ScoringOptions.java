@@ -28,7 +28,7 @@ final class ScoringOptions {
             description = "Scores to compute, separated by spaces or commas (default: the likelihood scores the model " +
                     "supports, plus likelihood-ratio when the run has a background model and waic when it has an ensemble). " +
                     "Known: likelihood, typicality, likelihood-ratio, input-complexity (PNG), input-complexity-bzip2, " +
-                    "input-complexity-deflate, waic, elbo, iwae, reconstruction, likelihood-regret.")
+                    "input-complexity-deflate, waic, elbo, iwae, reconstruction, likelihood-regret, likelihood-regret-encoder.")
     List<String> scores = new ArrayList<>();
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Use only the first N images of each set (0 = all).")
