@@ -15,7 +15,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -113,25 +112,15 @@ class TrainerTest {
      * Delegates to a PixelCategorical but reports a NaN loss from a given step on. With two workers each step
      * calls the loss twice, at the same time: calls 2k-1 and 2k belong to step k.
      */
-    static final class Diverging implements TrainableModel {
-        final PixelCategorical inner = new PixelCategorical(new int[] {1, 4, 4});
+    static final class Diverging extends DelegatingModel {
         final int nanFrom;
         final int workers;
         final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
 
         Diverging(int nanFrom, int workers) {
+            super(4);
             this.nanFrom = nanFrom;
             this.workers = workers;
-        }
-
-        @Override
-        public NDManager manager() {
-            return inner.manager();
-        }
-
-        @Override
-        public List<NDArray> parameters() {
-            return inner.parameters();
         }
 
         /** Steps (1-based) whose loss stays finite but whose gradient is NaN. */
@@ -148,10 +137,6 @@ class TrainerTest {
             return step >= nanFrom ? l.mul(Float.NaN) : l;
         }
 
-        @Override
-        public java.util.OptionalDouble heldOutBitsPerDim(ImageSet images) {
-            return inner.heldOutBitsPerDim(images);
-        }
     }
 
     @ParameterizedTest(name = "{0} worker(s)")
