@@ -111,7 +111,15 @@ final class BenchCommand implements Callable<Integer> {
         out.put("model", model);
         out.put("params", params);
         if (m instanceof densitylab.train.TrainableModel t) {
-            out.put("param_count", t.parameters().stream().mapToLong(p -> p.getShape().size()).sum());
+            long total = 0;
+            for (densitylab.train.Player player : t.players()) {
+                long n = player.parameters().stream().mapToLong(p -> p.getShape().size()).sum();
+                total += n;
+                if (t.players().size() > 1) {
+                    out.put(player.name() + "_param_count", n);
+                }
+            }
+            out.put("param_count", total);
         }
         out.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));
         out.put("batch", batchSize);

@@ -77,14 +77,14 @@ final class BatchGradients implements AutoCloseable {
     }
 
     /**
-     * The batch's loss (the model's, a mean over the batch) with its gradient added into the parameters'
+     * The batch's loss (the player's, a mean over the batch) with its gradient added into the parameters'
      * gradients; or, where a part's loss is not finite, that loss, with the gradients of the other part
      * possibly added.
      *
      * @param scope       the batch's scope (the model's arrays temp-attached to it)
      * @param noiseSeeds  the noise seed of part 0 or 1
      */
-    double compute(TrainableModel model, NDManager scope, ImageSet batch, IntToLongFunction noiseSeeds) {
+    double compute(Player model, NDManager scope, ImageSet batch, IntToLongFunction noiseSeeds) {
         if (pool == null) {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 return accumulate(model, scope, batch, batch.size(), noiseSeeds.applyAsLong(0), gc::backward);
@@ -128,12 +128,12 @@ final class BatchGradients implements AutoCloseable {
 
     /**
      * The mean loss over part, its gradient (weighted by part's share of a batch of batchSize images) added by
-     * backward, in passes of at most {@link TrainableModel#maxImagesPerLoss} images; each pass's arrays live in a
+     * backward, in passes of at most {@link Player#maxImagesPerLoss} images; each pass's arrays live in a
      * sub-manager of scope, closed before the next. Pass 0 draws from seed (so a model without a limit sees the
      * same noise as one whole pass), pass j > 0 from a seed derived from (seed, j). Stops at the first non-finite
      * pass loss and returns it.
      */
-    private static double accumulate(TrainableModel model, NDManager scope, ImageSet part, int batchSize, long seed,
+    private static double accumulate(Player model, NDManager scope, ImageSet part, int batchSize, long seed,
                                      Consumer<NDArray> backward) {
         int limit = model.maxImagesPerLoss();
         List<ImageSet> passes = limit <= 0 || limit >= part.size() ? List.of(part) : part.batches(limit);

@@ -1,55 +1,64 @@
 package densitylab.train;
 
-import densitylab.nn.Noise;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 import densitylab.data.ImageSet;
+import densitylab.nn.Noise;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
 
 /**
- * A model trained by gradient descent with the shared {@link Trainer}: its parameters live in
- * {@link #manager()} and are updated in place. The contract asks for a loss, not a likelihood; a model with
- * an exact likelihood or a bound on it reports held-out bits/dim through {@link #heldOutBitsPerDim}.
+ * A model trained by gradient descent with the shared {@link Trainer}: one or more {@link Player}s, each with
+ * its own parameters, Adam moments and loss, taking one step each on every batch in the order of
+ * {@link #players()}. All parameters live in {@link #manager()} and are updated in place.
+ *
+ * <p>The contract asks for losses, not a likelihood: a model with an exact likelihood or a bound on it reports
+ * held-out bits/dim through {@link #heldOutBitsPerDim}; a GAN reports none. A model with one loss implements
+ * {@link SingleLossModel} and is its own only player.
+ *
+ * <p>Checkpoints hold every player's parameters (in player order), then the {@link #buffers()}, then each
+ * player's two Adam moment vectors; for a single player without buffers that is the layout of checkpoints
+ * written before players existed, which therefore still resume.
  */
 public interface TrainableModel {
     /** The manager that owns the parameters. */
     NDManager manager();
 
-    /** The trainable parameters, in a fixed order (checkpoints rely on it), with gradients required. */
-    List<NDArray> parameters();
+    /** The players, in the order they step on each batch; at least one, with distinct names. */
+    List<Player> players();
 
     /**
-     * Every array of the model that a forward pass reads: the parameters and any constants (masks,
-     * permutations). The Trainer temp-attaches them to each batch's scope, so that an op whose first operand
-     * is one of them leaves its result in the scope, not in {@link #manager()} for the rest of the run.
-     * Default: {@link #parameters()}, for models without constants.
+     * Every array of the model that a forward pass reads: every player's parameters, the buffers and any
+     * constants (masks, permutations). The Trainer temp-attaches them to each batch's scope, so that an op whose
+     * first operand is one of them leaves its result in the scope, not in {@link #manager()} for the rest of the
+     * run. Default: the players' parameters and the buffers.
      */
     default List<NDArray> scopeArrays() {
-        return parameters();
+        List<NDArray> all = new ArrayList<>();
+        for (Player p : players()) {
+            all.addAll(p.parameters());
+        }
+        all.addAll(buffers());
+        return all;
     }
 
     /**
-     * The training loss of a batch of raw pixel values (float32, 0..255, shape (B, C, H, W)) as a scalar:
-     * the mean over the batch of -log P(x) in bits per dimension (or the model's bound on it), with every
-     * random draw taken from noise. Every intermediate array must belong to the batch's manager (write
-     * {@code batch.mul(param)}). The Trainer may call it from two threads at once on two halves of a batch:
-     * it must only read the model's arrays and keep no state between calls.
+     * State that is not trained by gradient but changes during training (a spectral norm's power-iteration
+     * vectors), updated only by {@link #afterStep}; checkpoints save and restore it so that a resumed run
+     * repeats exactly. Default: none.
      */
-    NDArray loss(NDArray batch, Noise noise);
+    default List<NDArray> buffers() {
+        return List.of();
+    }
 
     /**
-     * The most images one {@link #loss} call should see, or 0 (the default) for no limit. A larger batch (or
-     * worker's half of it) is split into passes of at most this many images whose gradients accumulate, so the
-     * gradient is the whole batch's; each pass draws its own noise. For models whose activations per image are
-     * large (many decodes per image): keeping each tensor well below glibc's 64 MiB arena heap keeps it out of
-     * mmap, which would page-fault it in afresh on every pass.
+     * Called on the Trainer's thread after each Adam step of player (its parameters updated, gradients zeroed),
+     * inside the batch's scope; the place to update {@link #buffers()} in place. Default: nothing.
      */
-    default int maxImagesPerLoss() {
-        return 0;
+    default void afterStep(Player player, NDManager scope) {
     }
 
     /**

@@ -13,6 +13,8 @@ import densitylab.io.Progress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,10 +31,13 @@ import java.util.Map;
  * logged); {@value #MAX_BAD_GRADIENTS} such steps in a row stop training like a NaN loss. Each step's
  * gradient is computed by {@link BatchGradients} (one thread, or two that take half the batch each), with
  * noise seeded by (seed, epoch, batch, part), so a run and its resumption repeat exactly.
+ *
+ * <p>A model with several {@link Player}s (a GAN) gets one such Adam step per player on every batch, in player
+ * order, each with its own moments, step count and {@link Player#adamBeta1}; after each, every player's gradients
+ * are zeroed. The progress bar and logs show each player's loss.
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
-    private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
     private static final double EPS = 1e-8;
     /** The square root of float32's largest value: a larger gradient element makes the norm infinite. */
@@ -54,23 +59,50 @@ public final class Trainer {
         return this;
     }
 
-    /** What happened: per-epoch mean training loss and held-out bits/dim, steps taken, and why it stopped. */
-    public record Result(List<Double> trainBpd, List<Double> testBpd, long steps, double seconds, double imagesPerSecond,
-                         String stoppedBecause) {
+    /**
+     * What happened: per-epoch mean training losses of each player (for a single player whose loss is in bits/dim
+     * also as trainBpd; empty otherwise), held-out bits/dim (empty for a model without a likelihood), steps taken
+     * (the first player's updates), and why it stopped.
+     */
+    public record Result(List<Double> trainBpd, List<Double> testBpd, Map<String, List<Double>> epochLosses, long steps,
+                         double seconds, double imagesPerSecond, String stoppedBecause) {
+    }
+
+    /** One player's optimiser state: Adam moments of all its parameters, flattened, and the updates it took. */
+    private static final class Optimizer {
+        final Player player;
+        final List<NDArray> params;
+        final NDArray m1;
+        final NDArray m2;
+        long steps;
+        final List<Double> epochLosses = new ArrayList<>();
+        double lossSum;
+
+        Optimizer(Player player, NDManager mm) {
+            this.player = player;
+            this.params = player.parameters();
+            long total = params.stream().mapToLong(p -> p.getShape().size()).sum();
+            this.m1 = mm.zeros(new ai.djl.ndarray.types.Shape(total));
+            this.m2 = mm.zeros(new ai.djl.ndarray.types.Shape(total));
+        }
     }
 
     /** Trains model on train (test may be null) as the settings say. */
     public Result train(TrainableModel model, ImageSet train, ImageSet test) throws IOException {
-        List<NDArray> params = model.parameters();
+        List<Player> players = model.players();
+        if (players.isEmpty() || players.stream().map(Player::name).distinct().count() != players.size()) {
+            throw new IllegalArgumentException("a trainable model needs at least one player, with distinct names");
+        }
         List<NDArray> scoped = model.scopeArrays();
+        List<NDArray> buffers = model.buffers();
         NDManager mm = model.manager();
-        long total = params.stream().mapToLong(p -> p.getShape().size()).sum();
-        NDArray m1 = mm.zeros(new ai.djl.ndarray.types.Shape(total)); // Adam moments of all parameters, flattened
-        NDArray m2 = mm.zeros(new ai.djl.ndarray.types.Shape(total));
-        long step = 0;
+        List<Optimizer> opts = new ArrayList<>();
+        for (Player p : players) {
+            opts.add(new Optimizer(p, mm));
+        }
+        Optimizer first = opts.get(0);
         int startEpoch = 0;
         int skipBatches = 0;
-        List<Double> trainBpd = new ArrayList<>();
         List<Double> testBpd = new ArrayList<>();
         Path ckDir = settings.checkpointDir();
         boolean initialized = false;
@@ -80,24 +112,13 @@ public final class Trainer {
             if (ck == null) {
                 throw new IllegalStateException("--resume: no checkpoint in " + ckDir + " (train without --resume first)");
             }
-            Checkpoints.Loaded l = Checkpoints.load(ck, mm);
-            int n = params.size();
-            if (l.arrays().size() != n + 2) {
-                throw new IOException(ck + ": holds " + (l.arrays().size() - 2) + " parameters, the model has " + n);
-            }
-            for (int i = 0; i < n; i++) {
-                params.get(i).set(l.arrays().get(i).toByteBuffer());
-            }
-            m1.set(l.arrays().get(n).toByteBuffer());
-            m2.set(l.arrays().get(n + 1).toByteBuffer());
-            l.arrays().forEach(NDArray::close);
-            step = l.state().get("step").asLong();
-            startEpoch = l.state().get("epoch").asInt();
-            skipBatches = l.state().get("batch").asInt();
-            l.state().get("train_bpd").forEach(x -> trainBpd.add(x.asDouble()));
-            l.state().get("test_bpd").forEach(x -> testBpd.add(x.asDouble()));
+            Checkpoints.Loaded loaded = Checkpoints.load(ck, mm);
+            restore(loaded, ck, opts, buffers, testBpd);
+            JsonNode state = loaded.state();
+            startEpoch = state.get("epoch").asInt();
+            skipBatches = state.get("batch").asInt();
             initialized = true;
-            LOG.info("resumed from {} (epoch {}, batch {}, step {})", ck, startEpoch + 1, skipBatches, step);
+            LOG.info("resumed from {} (epoch {}, batch {}, step {})", ck, startEpoch + 1, skipBatches, first.steps);
         }
         long start = System.nanoTime();
         long deadline = settings.minutes() > 0 ? start + (long) (settings.minutes() * 60e9) : Long.MAX_VALUE;
@@ -109,81 +130,178 @@ public final class Trainer {
             outer:
             for (int epoch = startEpoch; epoch < settings.epochs(); epoch++) {
                 List<ImageSet> batches = train.shuffle(settings.seed() + epoch).batches(settings.batchSize());
-                double lossSum = 0;
                 int lossCount = 0;
+                opts.forEach(o -> o.lossSum = 0);
                 try (ProgressBar pb = Progress.bar(settings.epochs() == TrainSettings.NO_EPOCH_LIMIT ? "epoch " + (epoch + 1)
                         : String.format("epoch %d/%d", epoch + 1, settings.epochs()), batches.size())) {
                     pb.stepTo(skipBatches);
                     for (int b = skipBatches; b < batches.size(); b++) {
                         ImageSet batch = settings.perturbation() == null ? batches.get(b)
                                 : settings.perturbation().apply(batches.get(b), Noise.seedOf(settings.seed(), epoch, b, -2));
-                        double loss;
+                        double[] losses = new double[opts.size()];
                         try (NDManager sub = Scopes.open(mm, scoped)) {
-                            m1.tempAttach(sub);
-                            m2.tempAttach(sub);
                             if (!initialized) {
                                 model.initialize(batch.toNDArray(sub), new Noise(Noise.seedOf(settings.seed(), -1, 0, 0)));
                                 initialized = true;
                             }
-                            int e = epoch;
-                            int bb = b;
-                            loss = gradients.compute(model, sub, batch, part -> Noise.seedOf(settings.seed(), e, bb, part));
-                            if (!Double.isFinite(loss)) {
-                                throw diverged(String.format("loss became %s at epoch %d, batch %d (step %d)", loss, epoch + 1, b, step),
-                                        lastGood, "Try a lower --lr, gradient clipping (--clip 1), or a longer --warmup.");
+                            List<String> bad = new ArrayList<>();
+                            for (int k = 0; k < opts.size(); k++) {
+                                Optimizer o = opts.get(k);
+                                o.m1.tempAttach(sub);
+                                o.m2.tempAttach(sub);
+                                int e = epoch;
+                                int bb = b;
+                                int kk = k;
+                                // player 0 keeps the seeds of the single-loss Trainer; player k > 0 gets parts 4k, 4k + 1
+                                double loss = gradients.compute(o.player, sub, batch,
+                                        part -> Noise.seedOf(settings.seed(), e, bb, kk == 0 ? part : 4 * kk + part));
+                                losses[k] = loss;
+                                if (!Double.isFinite(loss)) {
+                                    throw diverged(String.format("%sloss became %s at epoch %d, batch %d (step %d)",
+                                            opts.size() == 1 ? "" : "the " + o.player.name() + "'s ", loss, epoch + 1, b, o.steps),
+                                            lastGood, "Try a lower --lr, gradient clipping (--clip 1), or a longer --warmup.");
+                                }
+                                String badGradient = adamStep(o, sub);
+                                if (opts.size() > 1) {
+                                    zeroGradients(opts);
+                                }
+                                if (badGradient == null) {
+                                    o.steps++;
+                                    model.afterStep(o.player, sub);
+                                } else {
+                                    bad.add((opts.size() == 1 ? "" : o.player.name() + ": ") + badGradient);
+                                    LOG.warn("epoch {}, batch {}: the {}gradient is not finite (the loss is {}; {}); this update is skipped",
+                                            epoch + 1, b, opts.size() == 1 ? "" : o.player.name() + "'s ", loss, badGradient);
+                                }
                             }
-                            String badGradient = adamStep(params, m1, m2, step + 1, sub);
-                            if (badGradient == null) {
-                                step++;
+                            if (bad.isEmpty()) {
                                 badGradients = 0;
                             } else if (++badGradients >= MAX_BAD_GRADIENTS) {
                                 throw diverged(String.format("the gradient was not finite %d steps in a row (epoch %d, batch %d, "
-                                        + "after step %d; %s)", badGradients, epoch + 1, b, step, badGradient),
+                                        + "after step %d; %s)", badGradients, epoch + 1, b, first.steps, String.join("; ", bad)),
                                         lastGood, "Try a lower --lr or a longer --warmup.");
-                            } else {
-                                LOG.warn("epoch {}, batch {}: the gradient is not finite (the loss is {}; {}); this update is skipped",
-                                        epoch + 1, b, loss, badGradient);
                             }
                         }
                         images += batch.size();
-                        lossSum += loss * batch.size();
+                        for (int k = 0; k < opts.size(); k++) {
+                            opts.get(k).lossSum += losses[k] * batch.size();
+                        }
                         lossCount += batch.size();
                         double secs = (System.nanoTime() - start) / 1e9;
                         pb.step();
-                        pb.setExtraMessage(String.format("loss %.3f bpd, %.0f img/s", loss, images / Math.max(secs, 1e-9)));
+                        pb.setExtraMessage(progressMessage(opts, losses, images / Math.max(secs, 1e-9)));
                         long now = System.nanoTime();
                         boolean outOfTime = now >= deadline;
                         if (ckDir != null && (outOfTime || now - lastCheckpoint >= settings.checkpointSeconds() * 1e9)) {
-                            lastGood = checkpoint(ckDir, params, m1, m2, step, b + 1 == batches.size() ? epoch + 1 : epoch,
-                                    b + 1 == batches.size() ? 0 : b + 1, trainBpd, testBpd);
+                            lastGood = checkpoint(ckDir, opts, buffers, b + 1 == batches.size() ? epoch + 1 : epoch,
+                                    b + 1 == batches.size() ? 0 : b + 1, testBpd);
                             lastCheckpoint = now;
                         }
                         if (outOfTime) {
                             stopped = String.format("time budget of %.1f minutes reached in epoch %d", settings.minutes(), epoch + 1);
                             if (lossCount > 0 && b + 1 < batches.size()) {
-                                LOG.info("epoch {} (partial): train {} bits/dim", epoch + 1, String.format("%.4f", lossSum / lossCount));
+                                LOG.info("epoch {} (partial): train {}", epoch + 1, epochSummary(opts, lossCount));
                             }
                             break outer;
                         }
                     }
                 }
                 skipBatches = 0;
-                trainBpd.add(lossSum / Math.max(1, lossCount));
+                for (Optimizer o : opts) {
+                    o.epochLosses.add(o.lossSum / Math.max(1, lossCount));
+                }
                 if (test != null && test.size() > 0) {
                     gradients.withAllThreads(() -> model.heldOutBitsPerDim(test.limit(evalLimit))).ifPresent(testBpd::add);
                 }
-                LOG.info("epoch {}: train {} bits/dim{}", epoch + 1, String.format("%.4f", trainBpd.get(trainBpd.size() - 1)),
+                LOG.info("epoch {}: train {}{}", epoch + 1, epochSummary(opts, -1),
                         testBpd.isEmpty() ? "" : String.format(", test %.4f bits/dim", testBpd.get(testBpd.size() - 1)));
                 if (ckDir != null) {
-                    lastGood = checkpoint(ckDir, params, m1, m2, step, epoch + 1, 0, trainBpd, testBpd);
+                    lastGood = checkpoint(ckDir, opts, buffers, epoch + 1, 0, testBpd);
                     lastCheckpoint = System.nanoTime();
                 }
             }
         }
-        m1.close();
-        m2.close();
+        Map<String, List<Double>> epochLosses = new LinkedHashMap<>();
+        for (Optimizer o : opts) {
+            o.m1.close();
+            o.m2.close();
+            epochLosses.put(o.player.name(), List.copyOf(o.epochLosses));
+        }
         double secs = (System.nanoTime() - start) / 1e9;
-        return new Result(trainBpd, testBpd, step, secs, images / Math.max(secs, 1e-9), stopped);
+        List<Double> trainBpd = opts.size() == 1 && first.player.lossUnit().equals("bpd") ? first.epochLosses : List.of();
+        return new Result(trainBpd, testBpd, epochLosses, first.steps, secs, images / Math.max(secs, 1e-9), stopped);
+    }
+
+    /** "loss 3.210 bpd, 85 img/s" for one player; "discriminator 1.234, generator 0.876, 312 img/s" for several. */
+    private static String progressMessage(List<Optimizer> opts, double[] losses, double rate) {
+        if (opts.size() == 1) {
+            String unit = opts.get(0).player.lossUnit();
+            return String.format("loss %.3f%s, %.0f img/s", losses[0], unit.isEmpty() ? "" : " " + unit, rate);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < opts.size(); k++) {
+            sb.append(String.format("%s %.3f, ", opts.get(k).player.name(), losses[k]));
+        }
+        return sb.append(String.format("%.0f img/s", rate)).toString();
+    }
+
+    /** The epoch's mean losses so far (count images; -1: the last completed epoch's). */
+    private static String epochSummary(List<Optimizer> opts, int count) {
+        List<String> parts = new ArrayList<>();
+        for (Optimizer o : opts) {
+            double v = count < 0 ? o.epochLosses.get(o.epochLosses.size() - 1) : o.lossSum / count;
+            String unit = o.player.lossUnit().equals("bpd") ? " bits/dim" : "";
+            parts.add((opts.size() == 1 ? "" : o.player.name() + " ") + String.format("%.4f", v) + unit);
+        }
+        return String.join(", ", parts);
+    }
+
+    /** Zeroes every player's gradients (after a step, what one player's loss sent into another's parameters). */
+    private static void zeroGradients(List<Optimizer> opts) {
+        for (Optimizer o : opts) {
+            for (NDArray p : o.params) {
+                p.getGradient().set(ALL, 0f);
+            }
+        }
+    }
+
+    /** Restores parameters, buffers, moments, step counts and loss histories from a checkpoint. */
+    private static void restore(Checkpoints.Loaded l, Path ck, List<Optimizer> opts, List<NDArray> buffers, List<Double> testBpd)
+            throws IOException {
+        List<NDArray> targets = new ArrayList<>();
+        opts.forEach(o -> targets.addAll(o.params));
+        targets.addAll(buffers);
+        opts.forEach(o -> {
+            targets.add(o.m1);
+            targets.add(o.m2);
+        });
+        if (l.arrays().size() != targets.size()) {
+            int params = targets.size() - buffers.size() - 2 * opts.size();
+            throw new IOException(ck + ": holds " + l.arrays().size() + " arrays, the model has " + params + " parameters, "
+                    + buffers.size() + " buffers and " + opts.size() + " player(s) with two Adam moments each ("
+                    + targets.size() + " arrays)");
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            if (!l.arrays().get(i).getShape().equals(targets.get(i).getShape())) {
+                throw new IOException(ck + ": array " + i + " has shape " + l.arrays().get(i).getShape() + ", the model's "
+                        + targets.get(i).getShape() + " (a checkpoint of another model or size)");
+            }
+            targets.get(i).set(l.arrays().get(i).toByteBuffer());
+        }
+        l.arrays().forEach(NDArray::close);
+        JsonNode state = l.state();
+        JsonNode steps = state.get("player_steps");
+        JsonNode losses = state.get("losses");
+        for (int k = 0; k < opts.size(); k++) {
+            Optimizer o = opts.get(k);
+            o.steps = steps == null ? state.get("step").asLong() : steps.get(k).asLong();
+            JsonNode mine = losses == null ? state.get("train_bpd") : losses.get(o.player.name());
+            if (mine == null) {
+                throw new IOException(ck + ": no losses of player '" + o.player.name() + "' (a checkpoint of another model)");
+            }
+            mine.forEach(x -> o.epochLosses.add(x.asDouble()));
+        }
+        state.get("test_bpd").forEach(x -> testBpd.add(x.asDouble()));
     }
 
     /** Training stopped: what happened, that the parameters were not updated, where to resume from, and what to try. */
@@ -201,7 +319,12 @@ public final class Trainer {
      * norm overflows float32), changes neither the parameters nor the moments and returns where the bad
      * values are.
      */
-    private String adamStep(List<NDArray> params, NDArray m, NDArray v, long step, NDManager sub) {
+    private String adamStep(Optimizer o, NDManager sub) {
+        List<NDArray> params = o.params;
+        NDArray m = o.m1;
+        NDArray v = o.m2;
+        long step = o.steps + 1;
+        double beta1 = o.player.adamBeta1();
         double lr = settings.learningRate() * (settings.warmupSteps() > 0 ? Math.min(1.0, step / (double) settings.warmupSteps()) : 1.0);
         List<NDArray> grads = new ArrayList<>(params.size());
         NDList flat = new NDList(params.size());
@@ -233,9 +356,9 @@ public final class Trainer {
         if (settings.clipNorm() > 0 && norm > settings.clipNorm()) {
             g = g.mul((float) (settings.clipNorm() / (norm + 1e-6)));
         }
-        double bc1 = 1 - Math.pow(BETA1, step);
+        double bc1 = 1 - Math.pow(beta1, step);
         double bc2 = 1 - Math.pow(BETA2, step);
-        m.muli((float) BETA1).addi(g.mul((float) (1 - BETA1)));
+        m.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
         v.muli((float) BETA2).addi(g.square().muli((float) (1 - BETA2)));
         NDArray update = m.div((float) bc1).divi(v.div((float) bc2).sqrt().addi((float) EPS)).muli((float) lr);
         NDList parts = ends.length == 0 ? new NDList(update) : update.split(ends);
@@ -259,18 +382,29 @@ public final class Trainer {
         return bad.isEmpty() ? "the sum of squares overflows" : "in parameter arrays " + String.join(", ", bad);
     }
 
-    private Path checkpoint(Path dir, List<NDArray> params, NDArray m1, NDArray m2, long step, int epoch, int batch,
-                            List<Double> trainBpd, List<Double> testBpd) throws IOException {
-        List<NDArray> all = new ArrayList<>(params);
-        all.add(m1);
-        all.add(m2);
+    private Path checkpoint(Path dir, List<Optimizer> opts, List<NDArray> buffers, int epoch, int batch, List<Double> testBpd)
+            throws IOException {
+        List<NDArray> all = new ArrayList<>();
+        opts.forEach(o -> all.addAll(o.params));
+        all.addAll(buffers);
+        opts.forEach(o -> {
+            all.add(o.m1);
+            all.add(o.m2);
+        });
         Map<String, Object> state = new LinkedHashMap<>();
+        long step = opts.get(0).steps;
         state.put("step", step);
         state.put("epoch", epoch);
         state.put("batch", batch);
-        state.put("train_bpd", trainBpd);
+        state.put("train_bpd", opts.size() == 1 ? opts.get(0).epochLosses : List.of());
         state.put("test_bpd", testBpd);
         state.put("seed", settings.seed());
+        if (opts.size() > 1) {
+            state.put("player_steps", opts.stream().map(o -> o.steps).toList());
+            Map<String, List<Double>> losses = new LinkedHashMap<>();
+            opts.forEach(o -> losses.put(o.player.name(), o.epochLosses));
+            state.put("losses", losses);
+        }
         return Checkpoints.save(dir, step, all, state);
     }
 }

@@ -2,6 +2,7 @@ package densitylab.nn;
 
 import densitylab.model.PixelCategorical;
 import densitylab.model.ar.ArKinds;
+import densitylab.train.Player;
 import densitylab.train.TrainableModel;
 
 import ai.djl.engine.Engine;
@@ -139,14 +140,14 @@ class ScalarsTest {
      * backward. The canary uses DJL's own number operand, so with poisoning its gradient shows whether the
      * poison reached the freed memory in this very call.
      */
-    private static Gradients gradients(TrainableModel model, ImageSet batch, boolean poison) throws Exception {
+    private static Gradients gradients(TrainableModel model, Player player, ImageSet batch, boolean poison) throws Exception {
         List<float[]> out = new ArrayList<>();
         try (NDManager sub = model.manager().newSubManager()) {
             NDArray x = batch.toNDArray(sub);
             NDArray canary = sub.create(new float[] {1f, 2f});
             canary.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray loss = model.loss(x, new Noise(11)); // the same dequantisation noise and reparameterisation samples
+                NDArray loss = player.loss(x, new Noise(11)); // the same dequantisation noise and reparameterisation samples
                 for (int i = 0; i < REPEATS; i++) {
                     loss = loss.add(canary.mul(3f).sum());
                 }
@@ -154,9 +155,11 @@ class ScalarsTest {
                 gc.backward(loss);
                 Reference.reachabilityFence(held);
             }
-            for (NDArray p : model.parameters()) {
-                out.add(p.getGradient().toFloatArray());
-                p.getGradient().subi(p.getGradient());
+            for (Player q : model.players()) { // every player's: a loss's gradient may reach other players' parameters
+                for (NDArray p : q.parameters()) {
+                    out.add(p.getGradient().toFloatArray());
+                    p.getGradient().subi(p.getGradient());
+                }
             }
             return new Gradients(out, canary.getGradient().toFloatArray());
         }
@@ -181,18 +184,21 @@ class ScalarsTest {
                 try (NDManager init = owner.newSubManager()) {
                     model.initialize(batch.toNDArray(init), new Noise(12));
                 }
-                Gradients clean = gradients(model, batch, false);
-                Gradients poisoned = gradients(model, batch, true);
-                assertThat(clean.canary()).containsExactly(3f * REPEATS, 3f * REPEATS);
-                assertThat(poisoned.canary()[0]).as("%s: the poison reached the freed memory", e.getKey())
-                        .isNotCloseTo(3f * REPEATS, within(1f));
-                for (int i = 0; i < clean.params().size(); i++) {
-                    float[] want = clean.params().get(i);
-                    float[] got = poisoned.params().get(i);
-                    for (int k = 0; k < want.length; k++) {
-                        // the same up to the last bits: two threads may sum in another order
-                        assertThat(got[k]).as("%s, parameter %d, element %d", e.getKey(), i, k)
-                                .isCloseTo(want[k], within(1e-7f + 1e-4f * Math.abs(want[k])));
+                for (Player player : model.players()) {
+                    String what = e.getKey() + (model.players().size() == 1 ? "" : ", " + player.name());
+                    Gradients clean = gradients(model, player, batch, false);
+                    Gradients poisoned = gradients(model, player, batch, true);
+                    assertThat(clean.canary()).containsExactly(3f * REPEATS, 3f * REPEATS);
+                    assertThat(poisoned.canary()[0]).as("%s: the poison reached the freed memory", what)
+                            .isNotCloseTo(3f * REPEATS, within(1f));
+                    for (int i = 0; i < clean.params().size(); i++) {
+                        float[] want = clean.params().get(i);
+                        float[] got = poisoned.params().get(i);
+                        for (int k = 0; k < want.length; k++) {
+                            // the same up to the last bits: two threads may sum in another order
+                            assertThat(got[k]).as("%s, parameter %d, element %d", what, i, k)
+                                    .isCloseTo(want[k], within(1e-7f + 1e-4f * Math.abs(want[k])));
+                        }
                     }
                 }
             }

@@ -37,8 +37,8 @@ class BatchGradientsTest {
         return ImageSet.of("random", 1, side, side, px, null);
     }
 
-    private static Map<String, Supplier<TrainableModel>> models() {
-        Map<String, Supplier<TrainableModel>> m = new LinkedHashMap<>();
+    private static Map<String, Supplier<SingleLossModel>> models() {
+        Map<String, Supplier<SingleLossModel>> m = new LinkedHashMap<>();
         Map<String, String> flow = Map.of("levels", "2", "steps", "2", "hidden", "8");
         m.put("glow", () -> FlowKinds.build("glow", new int[] {1, 8, 8}, flow, 1));
         m.put("realnvp", () -> FlowKinds.build("realnvp", new int[] {1, 8, 8}, flow, 1));
@@ -52,7 +52,7 @@ class BatchGradientsTest {
     }
 
     /** Initialises the model on the batch and returns its parameters' gradients after compute (zeroed before). */
-    private static Result twoWorkers(TrainableModel model, ImageSet batch) {
+    private static Result twoWorkers(SingleLossModel model, ImageSet batch) {
         try (BatchGradients g = BatchGradients.create(2); NDManager scope = Scopes.open(model.manager(), model.scopeArrays())) {
             assertThat(g.workers()).isEqualTo(2);
             model.initialize(batch.toNDArray(scope), new Noise(7));
@@ -63,7 +63,7 @@ class BatchGradientsTest {
     }
 
     /** The same on the calling thread: the size-weighted mean of the two halves' losses, one backward pass. */
-    private static Result oneThread(TrainableModel model, ImageSet batch) {
+    private static Result oneThread(SingleLossModel model, ImageSet batch) {
         List<ImageSet> halves = batch.batches((batch.size() + 1) / 2);
         try (NDManager scope = Scopes.open(model.manager(), model.scopeArrays())) {
             model.initialize(batch.toNDArray(scope), new Noise(7));
@@ -82,13 +82,13 @@ class BatchGradientsTest {
     private record Result(double loss, List<float[]> gradients) {
     }
 
-    private static void zero(TrainableModel model) {
+    private static void zero(SingleLossModel model) {
         for (NDArray p : model.parameters()) {
             p.getGradient().subi(p.getGradient());
         }
     }
 
-    private static List<float[]> gradients(TrainableModel model) {
+    private static List<float[]> gradients(SingleLossModel model) {
         List<float[]> out = new ArrayList<>();
         for (NDArray p : model.parameters()) {
             out.add(p.getGradient().toFloatArray());
@@ -102,11 +102,11 @@ class BatchGradientsTest {
         for (var e : models().entrySet()) {
             Result parallel;
             Result serial;
-            TrainableModel a = e.getValue().get(); // a fresh model each time: the same seed, so the same parameters
+            SingleLossModel a = e.getValue().get(); // a fresh model each time: the same seed, so the same parameters
             try (NDManager owner = a.manager()) {
                 parallel = twoWorkers(a, batch);
             }
-            TrainableModel b = e.getValue().get();
+            SingleLossModel b = e.getValue().get();
             try (NDManager owner = b.manager()) {
                 serial = oneThread(b, batch);
             }
@@ -195,7 +195,7 @@ class BatchGradientsTest {
         for (var e : models().entrySet()) {
             List<Result> runs = new ArrayList<>();
             for (int r = 0; r < 3; r++) {
-                TrainableModel m = e.getValue().get();
+                SingleLossModel m = e.getValue().get();
                 try (NDManager owner = m.manager()) {
                     runs.add(twoWorkers(m, batch));
                 }

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.OptionalDouble;
 
 /** A test model that delegates to a PixelCategorical (whose loss draws no noise); subclasses alter one behaviour. */
-abstract class DelegatingModel implements TrainableModel {
+abstract class DelegatingModel implements SingleLossModel {
     final PixelCategorical inner;
 
     DelegatingModel(int side) {
