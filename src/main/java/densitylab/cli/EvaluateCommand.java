@@ -85,6 +85,9 @@ final class EvaluateCommand implements Callable<Integer> {
         Map<String, String> names = shortNames(in, outs);
         Experiment.Outcome outcome = full.relabel(names);
         String inName = names.get(in);
+        if (!(model instanceof densitylab.model.DensityModel)) {
+            System.out.println("bits/dim: not defined (" + model.kind() + " has no likelihood)\n");
+        }
         System.out.print(ResultTable.format(outcome));
 
         Map<String, Object> config = rf.readConfig();
@@ -95,7 +98,8 @@ final class EvaluateCommand implements Callable<Integer> {
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("in", inName);
         results.put("model", model.kind());
-        results.put("bpd", outcome.bitsPerDim());
+        results.put("bpd", model instanceof densitylab.model.DensityModel ? outcome.bitsPerDim()
+                : "not defined: " + model.kind() + " has no likelihood");
         results.put("score_means", outcome.means());
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Experiment.Row row : outcome.rows()) {

@@ -28,7 +28,8 @@ final class ScoringOptions {
             description = "Scores to compute, separated by spaces or commas (default: the likelihood scores the model " +
                     "supports, plus likelihood-ratio when the run has a background model and waic when it has an ensemble). " +
                     "Known: likelihood, typicality, likelihood-ratio, input-complexity (PNG), input-complexity-bzip2, " +
-                    "input-complexity-deflate, waic, elbo, iwae, reconstruction, likelihood-regret, likelihood-regret-encoder.")
+                    "input-complexity-deflate, waic, elbo, iwae, reconstruction (VAE, GANomaly), likelihood-regret, " +
+                    "likelihood-regret-encoder, discriminator (GANs), ganomaly.")
     List<String> scores = new ArrayList<>();
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Use only the first N images of each set (0 = all).")
@@ -71,7 +72,7 @@ final class ScoringOptions {
         }
         List<OodScore> out = new ArrayList<>();
         for (String n : names) {
-            OodScore s = Scores.create(n, Scores.VAE_ONLY.contains(n) ? model : likelihoodOnce,
+            OodScore s = Scores.create(n, Scores.NEED_THE_MODEL.contains(n) ? model : likelihoodOnce,
                     new ScoreOptions(iwaeSamples, regretSteps, regretLr), related);
             if (n.equals("typicality")) {
                 String spec = trainingSpec(); // fails now, before any scoring, if the run names no training data

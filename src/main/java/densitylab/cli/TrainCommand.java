@@ -57,7 +57,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "N", description = "Maximum epochs (default: 10, or no limit when a time budget is given).")
     Integer epochs;
 
-    @Option(names = "--minutes", paramLabel = "M", defaultValue = "0", description = "Time budget in minutes; stops after the step that crosses it (0 = none).")
+    @Option(names = "--minutes", paramLabel = "M", defaultValue = "0", description = "Time budget of the whole command in minutes "
+            + "(0 = none): training steps get " + STEP_SHARE_PERCENT + "%, then the final bits/dim and samples are computed in chunks "
+            + "until the budget is spent (at least one chunk each).")
     double minutes;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of shuffling, initialisation and noise (default: ${DEFAULT-VALUE}).")
@@ -66,8 +68,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "1e-3", description = "Peak learning rate of Adam (default: ${DEFAULT-VALUE}).")
-    double lr;
+    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate of Adam (default: the model's: 1e-3, GANs 2e-4).")
+    Double lr;
 
     @Option(names = "--warmup", paramLabel = "STEPS", defaultValue = "0", description = "Linear learning-rate warm-up steps (default: ${DEFAULT-VALUE}).")
     int warmup;
@@ -231,7 +233,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         int maxEpochs = maxEpochs(rf);
         int workerCount = workers(rf);
-        TrainSettings settings = new TrainSettings(seed, maxEpochs, minutes, batchSize, lr, warmup, clip, rf.checkpoints(),
+        TrainSettings settings = new TrainSettings(seed, maxEpochs, minutes, batchSize, lr != null ? lr : kind.defaultLearningRate(),
+                warmup, clip, rf.checkpoints(),
                 checkpointSeconds, resume, params, workerCount);
         if (ensemble < 1) {
             throw new IllegalArgumentException("--ensemble must be >= 1, got " + ensemble);
@@ -347,7 +350,7 @@ final class TrainCommand implements Callable<Integer> {
         training.put("epochs", maxEpochs == TrainSettings.NO_EPOCH_LIMIT ? null : maxEpochs);
         training.put("minutes", minutes);
         training.put("batch_size", batchSize);
-        training.put("lr", lr);
+        training.put("lr", settings.learningRate());
         training.put("warmup", warmup);
         training.put("clip", clip);
         training.put("workers", workerCount);
@@ -373,9 +376,11 @@ final class TrainCommand implements Callable<Integer> {
 
         System.out.printf("training %s on %s (%d images of %s), seed %d%n", kind.name(), data, train.size(), train.shapeString(), seed);
         long t0 = System.nanoTime();
+        long deadline = minutes > 0 ? t0 + (long) (minutes * 60e9) : Long.MAX_VALUE;
         TrainedModel trained;
         try {
-            trained = kind.train(train, test, settings);
+            // the steps get their share of the budget; the rest is for the final bits/dim and samples
+            trained = kind.train(train, test, minutes > 0 ? settings.withMinutes(minutes * STEP_SHARE_PERCENT / 100.0) : settings);
         } catch (Exception | Error e) {
             if (!resume && Checkpoints.latest(rf.checkpoints()) == null && Files.isDirectory(previous)) {
                 putBack(previous, run); // failed before it replaced anything (bad parameter, shape, memory): nothing lost
@@ -384,38 +389,104 @@ final class TrainCommand implements Callable<Integer> {
             throw e;
         }
         GenerativeModel m = trained.model();
-        double secs = (System.nanoTime() - t0) / 1e9;
+        double trainSecs = (System.nanoTime() - t0) / 1e9;
         m.save(rf.modelDir());
-        ImageGrid.writePng(m.sample(100, seed), 100, rf.samples());
+        ImageSet samples = sampleWithin(m, SAMPLES, seed, deadline);
+        ImageGrid.writePng(samples, samples.size(), rf.samples());
 
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("seconds", secs);
+        result.put("seconds", trainSecs);
         if (trained.training() != null) {
             Trainer.Result tr = trained.training();
             result.put("steps", tr.steps());
             result.put("images_per_second", tr.imagesPerSecond());
-            result.put("epoch_train_bpd", tr.trainBpd());
+            if (!tr.trainBpd().isEmpty()) {
+                result.put("epoch_train_bpd", tr.trainBpd());
+            }
+            if (tr.epochLosses().size() > 1 || tr.trainBpd().isEmpty()) {
+                result.put("epoch_losses", tr.epochLosses());
+            }
             result.put("epoch_test_bpd", tr.testBpd());
             result.put("stopped", tr.stoppedBecause());
         }
+        if (samples.size() < SAMPLES) {
+            result.put("samples", samples.size());
+            System.out.printf("samples.png shows %d samples: the --minutes budget allowed no more%n", samples.size());
+        }
         if (m instanceof DensityModel d) {
             ImageSet trainPart = evalLimit > 0 ? train.limit(evalLimit) : train;
-            double trainBpd = Units.mean(d.bitsPerDim(trainPart));
-            result.put("train_bpd", trainBpd);
-            result.put("train_bpd_images", trainPart.size());
-            System.out.printf("train bits/dim %.4f  (first %d images)%n", trainBpd, trainPart.size());
+            Bounded trainBpd = bitsPerDimWithin(d, trainPart, deadline);
+            result.put("train_bpd", trainBpd.mean());
+            result.put("train_bpd_images", trainBpd.images());
+            System.out.printf("train bits/dim %.4f  (first %d images%s)%n", trainBpd.mean(), trainBpd.images(), trainBpd.why());
             if (test != null) {
                 ImageSet testPart = evalLimit > 0 ? test.limit(evalLimit) : test;
-                double testBpd = Units.mean(d.bitsPerDim(testPart));
-                result.put("test_bpd", testBpd);
-                result.put("test_bpd_images", testPart.size());
-                System.out.printf("test bits/dim  %.4f  (%s, first %d images)%n", testBpd, testSpec, testPart.size());
+                Bounded testBpd = bitsPerDimWithin(d, testPart, deadline);
+                result.put("test_bpd", testBpd.mean());
+                result.put("test_bpd_images", testBpd.images());
+                System.out.printf("test bits/dim  %.4f  (%s, first %d images%s)%n", testBpd.mean(), testSpec, testBpd.images(), testBpd.why());
             }
+        } else {
+            String why = "not defined: " + kind.name() + " has no likelihood";
+            result.put("train_bpd", why);
+            System.out.println("bits/dim: " + why + " (score it with evaluate: its scores are " + String.join(", ",
+                    densitylab.score.Scores.defaultsFor(m)) + ")");
         }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        result.put("command_seconds", secs);
         config.put("result", result);
         config.put("status", "trained");
         rf.writeConfig(config);
         Trees.delete(previous);
         System.out.printf("saved %s in %.1f s: %s%n", kind.name(), secs, run);
+    }
+
+    /** Samples in samples.png. */
+    static final int SAMPLES = 100;
+    /** Images per chunk of the final bits/dim, and samples per chunk, once the budget may be short. */
+    static final int EVAL_CHUNK = 100;
+    static final int SAMPLE_CHUNK = 20;
+    /** The share of --minutes the training steps get; the rest is for the final bits/dim and samples. */
+    static final int STEP_SHARE_PERCENT = 85;
+
+    /** A mean over the first images of a set, and why it stopped short of the whole set (empty when it did not). */
+    record Bounded(double mean, int images, String why) {
+    }
+
+    /** Mean bits/dim of set, in chunks of {@value #EVAL_CHUNK} images until the deadline (at least one chunk). */
+    static Bounded bitsPerDimWithin(DensityModel d, ImageSet set, long deadline) {
+        if (deadline == Long.MAX_VALUE) {
+            return new Bounded(Units.mean(d.bitsPerDim(set)), set.size(), "");
+        }
+        double sum = 0;
+        int n = 0;
+        for (ImageSet chunk : set.batches(EVAL_CHUNK)) {
+            if (n > 0 && System.nanoTime() >= deadline) {
+                return new Bounded(sum / n, n, "; the --minutes budget allowed no more");
+            }
+            for (double b : d.bitsPerDim(chunk)) {
+                sum += b;
+                n++;
+            }
+        }
+        return new Bounded(sum / n, n, "");
+    }
+
+    /**
+     * n samples, drawn in chunks of {@value #SAMPLE_CHUNK} (chunk k seeded seed + k * chunk) until the deadline (at least
+     * one chunk); without a deadline in one call.
+     */
+    static ImageSet sampleWithin(GenerativeModel m, int n, long seed, long deadline) {
+        if (deadline == Long.MAX_VALUE) {
+            return m.sample(n, seed);
+        }
+        List<ImageSet> parts = new java.util.ArrayList<>();
+        int drawn = 0;
+        while (drawn < n && (drawn == 0 || System.nanoTime() < deadline)) {
+            int k = Math.min(SAMPLE_CHUNK, n - drawn);
+            parts.add(m.sample(k, seed + drawn));
+            drawn += k;
+        }
+        return ImageSet.concat(m.kind() + " samples", parts);
     }
 }

@@ -134,6 +134,39 @@ public final class ImageSet {
         return out;
     }
 
+    /**
+     * The images of parts, in order, as one set (without labels unless every part has them).
+     *
+     * @throws IllegalArgumentException for no parts or parts of different shapes
+     */
+    public static ImageSet concat(String name, java.util.List<ImageSet> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("nothing to concatenate");
+        }
+        ImageSet first = parts.get(0);
+        int n = 0;
+        boolean labelled = true;
+        for (ImageSet p : parts) {
+            if (!java.util.Arrays.equals(p.shape(), first.shape())) {
+                throw new IllegalArgumentException("cannot concatenate " + p.shapeString() + " and " + first.shapeString() + " images");
+            }
+            n += p.size();
+            labelled &= p.labels != null;
+        }
+        byte[] px = new byte[n * first.dims()];
+        int[] lab = labelled ? new int[n] : null;
+        int o = 0;
+        for (ImageSet p : parts) {
+            for (int i = 0; i < p.size(); i++, o++) {
+                p.copyImage(i, px, o * first.dims());
+                if (lab != null) {
+                    lab[o] = p.label(i);
+                }
+            }
+        }
+        return wrap(name, first.channels, first.height, first.width, px, lab);
+    }
+
     /** The images from (inclusive) to (exclusive). */
     public ImageSet subset(int from, int to) {
         if (from < 0 || to > size || from > to) {

@@ -35,6 +35,11 @@ public interface ModelKind {
         return settings.resolvedParams(name(), defaultParams());
     }
 
+    /** Adam's peak learning rate when {@code --lr} is not given: 1e-3, or what the model's recipe calls for (GANs: 2e-4). */
+    default double defaultLearningRate() {
+        return 1e-3;
+    }
+
     /** Restores a model written by {@link GenerativeModel#save}. */
     GenerativeModel load(Path dir) throws IOException;
 }

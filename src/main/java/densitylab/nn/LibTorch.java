@@ -38,4 +38,16 @@ public final class LibTorch {
             JniUtils.backward((PtNDArray) scalar, (PtNDArray) ones, false, false);
         }
     }
+
+    /**
+     * libtorch's batch_norm over axis 1 of x (B, C, ...), with PyTorch's meaning of its arguments: in training it
+     * normalises with the batch's statistics and updates runningMean and runningVar in place (new = (1 - momentum)
+     * old + momentum batch, the variance unbiased); otherwise it normalises with them. DJL's NDArray.batchNorm
+     * translates momentum and axes for MXNet's conventions; this calls the kernel directly.
+     */
+    public static NDArray batchNorm(NDArray x, NDArray runningMean, NDArray runningVar, NDArray gamma, NDArray beta,
+                                    boolean training, double momentum, double eps) {
+        return JniUtils.batchNorm((PtNDArray) x, (PtNDArray) runningMean, (PtNDArray) runningVar, (PtNDArray) gamma,
+                (PtNDArray) beta, training, momentum, eps);
+    }
 }

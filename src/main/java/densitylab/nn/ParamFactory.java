@@ -51,6 +51,11 @@ public final class ParamFactory {
     }
 
     /** A constant (not trained). */
+    /** Trainable ones of the given shape (a normalisation's scale); draws nothing. */
+    public NDArray ones(long... shape) {
+        return trainable(manager.ones(new Shape(shape)));
+    }
+
     public NDArray constant(float[] values, long... shape) {
         return manager.create(values, new Shape(shape));
     }

@@ -17,4 +17,19 @@ public interface OodScore {
 
     /** One score per image, in order; higher = more anomalous. */
     double[] score(ImageSet images);
+
+    /** A score without fitting: name and a function of the images. */
+    static OodScore of(String name, java.util.function.Function<ImageSet, double[]> fn) {
+        return new OodScore() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public double[] score(ImageSet images) {
+                return fn.apply(images);
+            }
+        };
+    }
 }

@@ -2,6 +2,8 @@ package densitylab.score;
 
 import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
+import densitylab.model.gan.GanModel;
+import densitylab.model.gan.Ganomaly;
 import densitylab.model.vae.ConvVae;
 import densitylab.model.vae.LikelihoodRegret;
 
@@ -12,11 +14,14 @@ public final class Scores {
     /** Every score name this build knows. */
     public static final List<String> NAMES = List.of("likelihood", "typicality", "likelihood-ratio", "input-complexity",
             "input-complexity-bzip2", "input-complexity-deflate", "waic", "elbo", "iwae", "reconstruction", "likelihood-regret",
-            "likelihood-regret-encoder");
+            "likelihood-regret-encoder", "discriminator", "ganomaly");
 
-    /** The scores that need the VAE itself (its encoder and decoder), not only a likelihood. */
-    public static final java.util.Set<String> VAE_ONLY = java.util.Set.of("elbo", "iwae", "reconstruction", "likelihood-regret",
-            "likelihood-regret-encoder");
+    /**
+     * The scores that need the model itself (a VAE's encoder and decoder, a GAN's networks), not only a likelihood:
+     * give them the model, not a wrapper of its likelihood.
+     */
+    public static final java.util.Set<String> NEED_THE_MODEL = java.util.Set.of("elbo", "iwae", "reconstruction", "likelihood-regret",
+            "likelihood-regret-encoder", "discriminator", "ganomaly");
 
     private Scores() {
     }
@@ -28,6 +33,12 @@ public final class Scores {
     public static List<String> defaultsFor(GenerativeModel model) {
         if (model instanceof ConvVae) {
             return List.of("likelihood", "elbo", "reconstruction", "input-complexity");
+        }
+        if (model instanceof Ganomaly) {
+            return List.of("ganomaly", "reconstruction", "discriminator");
+        }
+        if (model instanceof GanModel) {
+            return List.of("discriminator");
         }
         return model instanceof DensityModel ? List.of("likelihood", "typicality", "input-complexity") : List.of();
     }
@@ -58,11 +69,40 @@ public final class Scores {
             case "waic" -> new WaicScore(related.ensemble());
             case "elbo" -> VaeScores.elbo(vae(name, model));
             case "iwae" -> VaeScores.iwae(vae(name, model), o.iwaeSamples());
-            case "reconstruction" -> VaeScores.reconstruction(vae(name, model));
+            case "reconstruction" -> reconstruction(model);
+            case "discriminator" -> OodScore.of(name, gan(name, model)::discriminatorScore);
+            case "ganomaly" -> OodScore.of(name, ganomaly(name, model)::latentDistance);
             case "likelihood-regret" -> VaeScores.regret(name, vae(name, model), o.regretSteps(), o.regretLr(), LikelihoodRegret.Variant.POSTERIOR);
             case "likelihood-regret-encoder" -> VaeScores.regret(name, vae(name, model), o.regretSteps(), o.regretLr(), LikelihoodRegret.Variant.ENCODER);
             default -> throw new IllegalArgumentException("unknown score '" + name + "'; known: " + String.join(", ", NAMES));
         };
+    }
+
+    /** A VAE's mean squared error at its posterior mean, or GANomaly's mean absolute error of G(x). */
+    private static OodScore reconstruction(GenerativeModel model) {
+        if (model instanceof Ganomaly g) {
+            return OodScore.of("reconstruction", g::reconstructionError);
+        }
+        if (model instanceof ConvVae v) {
+            return VaeScores.reconstruction(v);
+        }
+        throw new IllegalArgumentException("score 'reconstruction' needs a VAE or GANomaly (--model vae or ganomaly), and the run's model is '"
+                + model.kind() + "'");
+    }
+
+    private static GanModel gan(String score, GenerativeModel model) {
+        if (model instanceof GanModel g) {
+            return g;
+        }
+        throw new IllegalArgumentException("score '" + score + "' needs a GAN's discriminator (--model dcgan or ganomaly), and the run's model is '"
+                + model.kind() + "'");
+    }
+
+    private static Ganomaly ganomaly(String score, GenerativeModel model) {
+        if (model instanceof Ganomaly g) {
+            return g;
+        }
+        throw new IllegalArgumentException("score '" + score + "' needs GANomaly (--model ganomaly), and the run's model is '" + model.kind() + "'");
     }
 
     private static ConvVae vae(String score, GenerativeModel model) {

@@ -12,17 +12,17 @@ final class VaeScores {
 
     /** {@code elbo}: -ELBO in bits/dim. */
     static OodScore elbo(ConvVae vae) {
-        return named("elbo", x -> Units.bitsPerDim(vae.elbo(x), x.dims()));
+        return OodScore.of("elbo", x -> Units.bitsPerDim(vae.elbo(x), x.dims()));
     }
 
     /** {@code iwae}: -log of the importance-weighted estimate with k samples, in bits/dim. */
     static OodScore iwae(ConvVae vae, int k) {
-        return named("iwae", x -> Units.bitsPerDim(vae.iwae(x, k), x.dims()));
+        return OodScore.of("iwae", x -> Units.bitsPerDim(vae.iwae(x, k), x.dims()));
     }
 
     /** {@code reconstruction}: mean squared error per pixel between x and the decoder's mode at E[q(z|x)]. */
     static OodScore reconstruction(ConvVae vae) {
-        return named("reconstruction", vae::reconstructionError);
+        return OodScore.of("reconstruction", vae::reconstructionError);
     }
 
     /**
@@ -31,20 +31,6 @@ final class VaeScores {
      */
     static OodScore regret(String name, ConvVae vae, int steps, double lr, LikelihoodRegret.Variant variant) {
         LikelihoodRegret r = new LikelihoodRegret(vae, steps, lr, variant);
-        return named(name, r::regret);
-    }
-
-    private static OodScore named(String name, java.util.function.Function<ImageSet, double[]> fn) {
-        return new OodScore() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public double[] score(ImageSet images) {
-                return fn.apply(images);
-            }
-        };
+        return OodScore.of(name, r::regret);
     }
 }

@@ -117,6 +117,12 @@ public record TrainSettings(long seed, int epochs, double minutes, int batchSize
         return perturbation == null ? train : perturbation.apply(train, Noise.seedOf(seed, -2, 0, 0));
     }
 
+    /** A copy with another time budget in minutes. */
+    public TrainSettings withMinutes(double m) {
+        return new TrainSettings(seed, epochs, m, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
+                checkpointSeconds, resume, params, workers, perturbation, weightDecay);
+    }
+
     /** A copy with another budget. */
     public TrainSettings withEpochs(int e) {
         return new TrainSettings(seed, e, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,

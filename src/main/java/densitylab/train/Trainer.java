@@ -232,15 +232,20 @@ public final class Trainer {
         return new Result(trainBpd, testBpd, epochLosses, first.steps, secs, images / Math.max(secs, 1e-9), stopped);
     }
 
-    /** "loss 3.210 bpd, 85 img/s" for one player; "discriminator 1.234, generator 0.876, 312 img/s" for several. */
+    /**
+     * "loss 3.210 bpd, 85 img/s" for one player; "D 1.234, G 0.876, 312 img/s" for several (their initials where those
+     * differ, else their names: a progress bar line is short).
+     */
     private static String progressMessage(List<Optimizer> opts, double[] losses, double rate) {
         if (opts.size() == 1) {
             String unit = opts.get(0).player.lossUnit();
             return String.format("loss %.3f%s, %.0f img/s", losses[0], unit.isEmpty() ? "" : " " + unit, rate);
         }
+        boolean initials = opts.stream().map(o -> Character.toUpperCase(o.player.name().charAt(0))).distinct().count() == opts.size();
         StringBuilder sb = new StringBuilder();
         for (int k = 0; k < opts.size(); k++) {
-            sb.append(String.format("%s %.3f, ", opts.get(k).player.name(), losses[k]));
+            String name = opts.get(k).player.name();
+            sb.append(String.format("%s %.3f, ", initials ? String.valueOf(Character.toUpperCase(name.charAt(0))) : name, losses[k]));
         }
         return sb.append(String.format("%.0f img/s", rate)).toString();
     }

@@ -1,6 +1,7 @@
 package densitylab.model.ar;
 
 import densitylab.nn.MemoryLayout;
+import densitylab.nn.Resampling;
 import densitylab.nn.ParamFactory;
 
 import ai.djl.ndarray.NDArray;
@@ -21,7 +22,7 @@ import java.util.List;
  * window ends at the pixel. A stride-2 layer halves the resolution the same way (output (i, j) reads input rows
  * 2i-kh+1..2i). DJL's PyTorch engine has no transposed convolution, so the upsampling layer ({@code transposed}) is
  * built from ops it has: a stride-2 transposed convolution equals a stride-1 convolution with the flipped kernel
- * over the input with zeros interleaved ({@link #interleaveZeros}); the flipped kernel is the parameter here, and
+ * over the input with zeros interleaved ({@link Resampling#interleaveZeros}); the flipped kernel is the parameter here, and
  * the shifted padding and crop are those of the reference's {@code down_shifted_deconv2d} and
  * {@code down_right_shifted_deconv2d}. Convolutions run on channels-last arrays ({@link MemoryLayout}): oneDNN's
  * AVX-512 backward-data kernel gave nondeterministic input gradients for standard-order 3x3 convolutions on this
@@ -71,7 +72,7 @@ final class CausalConv {
      * for the transposed layer the given (outH, outW) (at most twice the input's).
      */
     NDArray apply(NDArray x, long outH, long outW) {
-        NDArray in = transposed ? interleaveZeros(x) : x;
+        NDArray in = transposed ? Resampling.interleaveZeros(x) : x;
         int s = transposed ? 1 : stride;
         long padW = kind == Kind.DOWN ? (kw - 1) / 2 : kw - 1;
         NDArray y = Conv2d.conv2d(MemoryLayout.channelsLast(in), weight, bias, new Shape(s, s), new Shape(kh - 1, padW))
@@ -100,18 +101,4 @@ final class CausalConv {
         return s[3] == 1 ? zeros : zeros.concat(x.get(":, :, :, 0:" + (s[3] - 1)), 3);
     }
 
-    /** (B, C, H, W) to (B, C, 2H, 2W) with x at the even rows and columns and zeros elsewhere. */
-    static NDArray interleaveZeros(NDArray x) {
-        long[] s = x.getShape().getShape();
-        float[] m = new float[(int) (4 * s[2] * s[3])];
-        for (int r = 0; r < 2 * s[2]; r += 2) {
-            for (int c = 0; c < 2 * s[3]; c += 2) {
-                m[(int) (r * 2 * s[3] + c)] = 1f;
-            }
-        }
-        NDArray mask = x.getManager().create(m, new Shape(1, 1, 2 * s[2], 2 * s[3]));
-        NDArray up = x.reshape(s[0], s[1], s[2], 1, s[3], 1).broadcast(s[0], s[1], s[2], 2, s[3], 2)
-                .reshape(s[0], s[1], 2 * s[2], 2 * s[3]);
-        return up.mul(mask);
-    }
 }

@@ -7,6 +7,7 @@ import densitylab.model.PixelCategoricalKind;
 import densitylab.model.classic.ClassicKinds;
 import densitylab.model.flow.FlowKinds;
 import densitylab.model.ar.ArKinds;
+import densitylab.model.gan.GanKinds;
 import densitylab.model.vae.VaeKind;
 
 import java.io.IOException;
@@ -26,6 +27,7 @@ public final class ModelKinds {
         all.addAll(FlowKinds.all());
         all.add(new VaeKind());
         all.addAll(ArKinds.all());
+        all.addAll(GanKinds.all());
         for (ModelKind k : all) {
             KINDS.put(k.name(), k);
         }

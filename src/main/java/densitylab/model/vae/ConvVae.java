@@ -15,6 +15,7 @@ import densitylab.data.ImageSet;
 import densitylab.io.Progress;
 import densitylab.nn.Dequantize;
 import densitylab.nn.MemoryLayout;
+import densitylab.nn.Resampling;
 import densitylab.nn.ModelFiles;
 import densitylab.nn.Noise;
 import densitylab.nn.Scopes;
@@ -185,15 +186,9 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae {
      */
     NDArray decode(NDArray z) {
         NDArray h = Activation.relu(Linear.linear(z, dwl, dbl).singletonOrThrow()).reshape(z.getShape().get(0), 2L * width, h4, w4);
-        h = Activation.relu(Conv2d.conv2d(MemoryLayout.channelsLast(upsample(h)), dw1, db1, ONE, P1).singletonOrThrow());
-        h = Activation.relu(Conv2d.conv2d(MemoryLayout.channelsLast(upsample(h)), dw2, db2, ONE, P1).singletonOrThrow());
+        h = Activation.relu(Conv2d.conv2d(MemoryLayout.channelsLast(Resampling.nearest2x(h)), dw1, db1, ONE, P1).singletonOrThrow());
+        h = Activation.relu(Conv2d.conv2d(MemoryLayout.channelsLast(Resampling.nearest2x(h)), dw2, db2, ONE, P1).singletonOrThrow());
         return Conv2d.conv2d(MemoryLayout.standard(h), dw3, db3).singletonOrThrow(); // 256 output channels: cheaper to convert the input
-    }
-
-    /** Nearest-neighbour 2x upsampling of (B, C, h, w). */
-    private static NDArray upsample(NDArray x) {
-        long[] s = x.getShape().getShape();
-        return x.reshape(s[0], s[1], s[2], 1, s[3], 1).broadcast(s[0], s[1], s[2], 2, s[3], 2).reshape(s[0], s[1], 2 * s[2], 2 * s[3]);
     }
 
     /** log N(z; 0, I) summed over the last axis. */

@@ -1,0 +1,224 @@
+package densitylab.model.gan;
+
+import densitylab.data.ImageSet;
+import densitylab.nn.ModelFiles;
+import densitylab.nn.Noise;
+import densitylab.nn.ParamFactory;
+import densitylab.nn.Scalars;
+import densitylab.nn.Scopes;
+import densitylab.train.Player;
+import densitylab.train.TrainableModel;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * DCGAN (Radford et al. 2016): a {@link UpNet} generator from standard-normal latents and a {@link DownNet}
+ * discriminator, two players that step in turn on every batch, discriminator first. Losses: the non-saturating
+ * logistic loss of Goodfellow et al. (2014) (the discriminator minimises softplus(-D(x)) + softplus(D(G(z))), the
+ * generator softplus(-D(G(z)))), or with {@code gp > 0} WGAN-GP (Gulrajani et al. 2017: the critic minimises
+ * D(G(z)) - D(x) + gp (|grad D(x_hat)| - 1)^2 at random interpolates x_hat, the generator -D(G(z))). The
+ * discriminator has no batch normalisation, so its score of an image does not depend on the batch;
+ * {@code spectral=true} normalises its weights spectrally. The generator batch-normalises with each batch's
+ * statistics while training and with standing statistics afterwards ({@link BatchNorms}).
+ */
+public final class Dcgan implements TrainableModel, GanModel {
+    /** Latent vectors per recorded batch, and batches, of the standing statistics. */
+    private static final int STANDING_BATCH = 128;
+    private static final int STANDING_BATCHES = 16;
+
+    private final int[] shape;
+    private final Map<String, String> params;
+    private final int latent;
+    private final double gradientPenalty;
+    private final double beta1;
+    private final NDManager manager;
+    private final BatchNorms norms;
+    private final UpNet generator;
+    private final DownNet discriminator;
+    private final List<Player> players;
+
+    Dcgan(int[] shape, Map<String, String> params, int latent, int width, boolean spectral, double gradientPenalty,
+          double beta1, long seed) {
+        int stages = GanParts.stages(shape, "dcgan");
+        if (!(gradientPenalty >= 0)) {
+            throw new IllegalArgumentException("gp (the WGAN-GP penalty weight) must be >= 0, got " + gradientPenalty);
+        }
+        if (!(beta1 >= 0 && beta1 < 1)) {
+            throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
+        }
+        this.shape = shape.clone();
+        this.params = new LinkedHashMap<>(params);
+        this.latent = latent;
+        this.gradientPenalty = gradientPenalty;
+        this.beta1 = beta1;
+        this.manager = NDManager.newBaseManager();
+        this.norms = new BatchNorms(manager);
+        ParamFactory f = new ParamFactory(manager, seed);
+        generator = new UpNet(f, norms, shape, stages, width, latent);
+        discriminator = new DownNet(f, norms, shape, stages, width, 1, false);
+        if (spectral) {
+            discriminator.enableSpectralNorm(f);
+        }
+        players = List.of(new GanPlayer("discriminator", discriminator.parameters(), this::discriminatorLoss, beta1),
+                new GanPlayer("generator", generator.parameters(), this::generatorLoss, beta1));
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public List<Player> players() {
+        return players;
+    }
+
+    @Override
+    public List<NDArray> buffers() {
+        return discriminator.buffers();
+    }
+
+    @Override
+    public void afterStep(Player player, NDManager scope) {
+        if (player == players.get(0)) {
+            discriminator.powerIteration();
+        }
+    }
+
+    /** The discriminator's logits (B) of raw pixels x. */
+    NDArray logits(NDArray x) {
+        return discriminator.forward(GanParts.scaled(x), NormMode.STANDING).reshape(-1);
+    }
+
+    /** Generated images in [-1, 1] for latents z (B, latent). */
+    NDArray generate(NDArray z, NormMode mode) {
+        return generator.forward(z, mode);
+    }
+
+    private NDArray fakes(NDArray batch, Noise noise) {
+        long b = batch.getShape().get(0);
+        return generator.forward(noise.normal(batch.getManager(), new Shape(b, latent)), NormMode.TRAIN);
+    }
+
+    /** The discriminator's (critic's) loss of a batch of raw pixels, the generator's samples detached. */
+    NDArray discriminatorLoss(NDArray batch, Noise noise) {
+        NDArray real = GanParts.scaled(batch);
+        NDArray fake = fakes(batch, noise).stopGradient();
+        NDArray dReal = discriminator.forward(real, NormMode.TRAIN);
+        NDArray dFake = discriminator.forward(fake, NormMode.TRAIN);
+        if (gradientPenalty == 0) {
+            return Activation.softPlus(dReal.neg()).mean().add(Activation.softPlus(dFake).mean());
+        }
+        long b = batch.getShape().get(0);
+        NDArray eps = noise.uniform(batch.getManager(), new Shape(b, 1, 1, 1));
+        NDArray mixed = real.mul(eps).add(fake.mul(eps.neg().add(1f)));
+        return dFake.mean().sub(dReal.mean()).add(Scalars.mul(penalty(mixed), gradientPenalty));
+    }
+
+    /** WGAN-GP's penalty: the mean over images of (|d D(x) / dx| - 1)^2, with gradients with respect to the critic's weights. */
+    NDArray penalty(NDArray scaledImages) {
+        long b = scaledImages.getShape().get(0);
+        NDArray g = discriminator.inputGradient(scaledImages).reshape(b, -1);
+        return g.square().sum(new int[] {1}).add(1e-12f).sqrt().sub(1f).square().mean();
+    }
+
+    /** The generator's loss for a batch's worth of latents (the batch supplies the size and manager only). */
+    NDArray generatorLoss(NDArray batch, Noise noise) {
+        NDArray d = discriminator.forward(fakes(batch, noise), NormMode.TRAIN);
+        return gradientPenalty == 0 ? Activation.softPlus(d.neg()).mean() : d.mean().neg();
+    }
+
+    /** The discriminator's input gradient of scaled images (for tests). */
+    NDArray inputGradient(NDArray scaledImages) {
+        return discriminator.inputGradient(scaledImages);
+    }
+
+    /**
+     * Fixes the generator's standing statistics: the average of {@value #STANDING_BATCHES} batches of
+     * {@value #STANDING_BATCH} latents' batch statistics, from the given seed.
+     */
+    public void computeStandingStatistics(long seed) {
+        norms.startRecording();
+        for (int k = 0; k < STANDING_BATCHES; k++) {
+            try (NDManager sub = Scopes.open(manager, allArrays())) {
+                generator.forward(GanParts.latents(sub, STANDING_BATCH, latent, seed + (long) k * STANDING_BATCH), NormMode.RECORD);
+            }
+            norms.recordedBatch();
+        }
+    }
+
+    @Override
+    public double[] discriminatorScore(ImageSet images) {
+        return GanParts.perImage(this, "discriminator", manager, allArrays(), images, x -> {
+            NDArray d = logits(x);
+            return gradientPenalty == 0 ? Activation.softPlus(d.neg()) : d.neg();
+        });
+    }
+
+    @Override
+    public ImageSet sample(int n, long seed) {
+        int d = shape[0] * shape[1] * shape[2];
+        byte[] px = new byte[n * d];
+        for (int from = 0; from < n; from += GanParts.BATCH) {
+            int b = Math.min(GanParts.BATCH, n - from);
+            try (NDManager sub = Scopes.open(manager, allArrays())) {
+                byte[] part = GanParts.pixels(generator.forward(GanParts.latents(sub, b, latent, seed + from), NormMode.STANDING));
+                System.arraycopy(part, 0, px, from * d, part.length);
+            }
+        }
+        return ImageSet.of("dcgan samples", shape[0], shape[1], shape[2], px, null);
+    }
+
+    /** Parameters of both players, buffers, standing statistics: everything a forward pass reads and a save writes. */
+    private List<NDArray> allArrays() {
+        List<NDArray> all = new ArrayList<>(generator.parameters());
+        all.addAll(discriminator.parameters());
+        all.addAll(discriminator.buffers());
+        all.addAll(norms.arrays());
+        return all;
+    }
+
+    @Override
+    public List<NDArray> scopeArrays() {
+        return allArrays();
+    }
+
+    int latent() {
+        return latent;
+    }
+
+    @Override
+    public String kind() {
+        return "dcgan";
+    }
+
+    @Override
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** The hyper-parameters it was built with. */
+    public Map<String, String> params() {
+        return Map.copyOf(params);
+    }
+
+    @Override
+    public void save(Path dir) throws IOException {
+        ModelFiles.writeParameters(dir, allArrays());
+        ModelFiles.writeMeta(dir, kind(), shape, params);
+    }
+
+    void restore(Path dir) throws IOException {
+        ModelFiles.readParameters(dir, allArrays());
+    }
+}

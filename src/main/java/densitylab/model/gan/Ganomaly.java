@@ -1,0 +1,250 @@
+package densitylab.model.gan;
+
+import densitylab.data.ImageSet;
+import densitylab.nn.ModelFiles;
+import densitylab.nn.Noise;
+import densitylab.nn.ParamFactory;
+import densitylab.nn.Scalars;
+import densitylab.nn.Scopes;
+import densitylab.train.Player;
+import densitylab.train.TrainableModel;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * GANomaly (Akcay et al. 2018): a generator that encodes an image (G_E, a {@link DownNet}), decodes it (G_D, an
+ * {@link UpNet}) and encodes the reconstruction again (E), and a discriminator ({@link DownNet}), trained on
+ * in-distribution images only. The generator minimises w_adv |f(x) - f(G(x))|^2 (feature matching on the
+ * discriminator's last features) + w_con |x - G(x)|_1 (contextual) + w_enc |G_E(x) - E(G(x))|^2 (latent), each a
+ * mean; the discriminator the logistic loss on x against G(x). The anomaly score ({@code ganomaly}) is the mean
+ * squared distance between the two latent codes G_E(x) and E(G(x)).
+ *
+ * <p>The encoders and decoder batch-normalise as in the paper, with each batch's statistics while training and with
+ * standing statistics of the training images afterwards ({@link BatchNorms}); the discriminator does not normalise,
+ * so its score of an image does not depend on the batch. GANomaly's latent space is not a prior: {@link #sample}
+ * decodes latents drawn from a diagonal Gaussian fitted to the training images' codes.
+ */
+public final class Ganomaly implements TrainableModel, GanModel {
+    private static final int STANDING_BATCH = 128;
+    private static final int STANDING_IMAGES = 2048;
+
+    private final int[] shape;
+    private final Map<String, String> params;
+    private final int latent;
+    private final double wAdv;
+    private final double wCon;
+    private final double wEnc;
+    private final double beta1;
+    private final NDManager manager;
+    private final BatchNorms norms;
+    private final DownNet encoder;
+    private final UpNet decoder;
+    private final DownNet reEncoder;
+    private final DownNet discriminator;
+    private final NDArray codeMean;
+    private final NDArray codeStd;
+    private final List<Player> players;
+    private boolean identityGenerator;
+
+    Ganomaly(int[] shape, Map<String, String> params, int latent, int width, double wAdv, double wCon, double wEnc, double beta1,
+             long seed) {
+        int stages = GanParts.stages(shape, "ganomaly");
+        for (double w : new double[] {wAdv, wCon, wEnc}) {
+            if (!(w >= 0)) {
+                throw new IllegalArgumentException("the loss weights w-adv, w-con and w-enc must be >= 0, got " + wAdv + ", " + wCon + ", " + wEnc);
+            }
+        }
+        this.shape = shape.clone();
+        this.params = new LinkedHashMap<>(params);
+        this.latent = latent;
+        this.wAdv = wAdv;
+        this.wCon = wCon;
+        this.wEnc = wEnc;
+        this.beta1 = beta1;
+        this.manager = NDManager.newBaseManager();
+        this.norms = new BatchNorms(manager);
+        ParamFactory f = new ParamFactory(manager, seed);
+        encoder = new DownNet(f, norms, shape, stages, width, latent, true);
+        decoder = new UpNet(f, norms, shape, stages, width, latent);
+        reEncoder = new DownNet(f, norms, shape, stages, width, latent, true);
+        discriminator = new DownNet(f, norms, shape, stages, width, 1, false);
+        codeMean = manager.zeros(new Shape(latent));
+        codeStd = manager.ones(new Shape(latent));
+        List<NDArray> g = new ArrayList<>(encoder.parameters());
+        g.addAll(decoder.parameters());
+        g.addAll(reEncoder.parameters());
+        players = List.of(new GanPlayer("discriminator", discriminator.parameters(), this::discriminatorLoss, beta1),
+                new GanPlayer("generator", g, this::generatorLoss, beta1));
+    }
+
+    /** Test-only: the decoder replaced by the identity (G(x) = x), the encoders unchanged. */
+    Ganomaly withIdentityGenerator() {
+        identityGenerator = true;
+        return this;
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public List<Player> players() {
+        return players;
+    }
+
+    /** The generator's pass on scaled images v: (z = G_E(v), x_hat = G_D(z), z_hat = E(x_hat)). */
+    NDList generate(NDArray v, NormMode mode) {
+        NDArray z = encoder.forward(v, mode);
+        NDArray rec = identityGenerator ? v : decoder.forward(z, mode);
+        return new NDList(z, rec, reEncoder.forward(rec, mode));
+    }
+
+    NDArray discriminatorLoss(NDArray batch, Noise noise) {
+        NDArray v = GanParts.scaled(batch);
+        NDArray rec = generate(v, NormMode.TRAIN).get(1).stopGradient();
+        NDArray real = discriminator.forward(v, NormMode.TRAIN);
+        NDArray fake = discriminator.forward(rec, NormMode.TRAIN);
+        return Activation.softPlus(real.neg()).mean().add(Activation.softPlus(fake).mean());
+    }
+
+    NDArray generatorLoss(NDArray batch, Noise noise) {
+        NDArray v = GanParts.scaled(batch);
+        NDList g = generate(v, NormMode.TRAIN);
+        NDArray adv = discriminator.features(v, NormMode.TRAIN).stopGradient().sub(discriminator.features(g.get(1), NormMode.TRAIN))
+                .square().mean();
+        NDArray con = v.sub(g.get(1)).abs().mean();
+        NDArray enc = g.get(0).sub(g.get(2)).square().mean();
+        return Scalars.mul(adv, wAdv).add(Scalars.mul(con, wCon)).add(Scalars.mul(enc, wEnc));
+    }
+
+    /**
+     * Fixes the standing statistics of the encoders and decoder from up to {@value #STANDING_IMAGES} training images,
+     * then the Gaussian of their codes that {@link #sample} draws from.
+     */
+    public void computeStandingStatistics(ImageSet train) {
+        ImageSet part = train.limit(STANDING_IMAGES);
+        norms.startRecording();
+        for (ImageSet b : part.batches(STANDING_BATCH)) {
+            try (NDManager sub = Scopes.open(manager, allArrays())) {
+                generate(GanParts.scaled(b.toNDArray(sub)), NormMode.RECORD);
+            }
+            norms.recordedBatch();
+        }
+        double[] sum = new double[latent];
+        double[] sq = new double[latent];
+        for (ImageSet b : part.batches(STANDING_BATCH)) {
+            try (NDManager sub = Scopes.open(manager, allArrays())) {
+                float[] z = encoder.forward(GanParts.scaled(b.toNDArray(sub)), NormMode.STANDING).toFloatArray();
+                for (int i = 0; i < z.length; i++) {
+                    sum[i % latent] += z[i];
+                    sq[i % latent] += (double) z[i] * z[i];
+                }
+            }
+        }
+        float[] mean = new float[latent];
+        float[] std = new float[latent];
+        for (int j = 0; j < latent; j++) {
+            mean[j] = (float) (sum[j] / part.size());
+            std[j] = (float) Math.sqrt(Math.max(0, sq[j] / part.size() - mean[j] * (double) mean[j]));
+        }
+        codeMean.set(mean);
+        codeStd.set(std);
+    }
+
+    /** {@code ganomaly}: the mean squared distance between G_E(x) and E(G(x)) per image. */
+    public double[] latentDistance(ImageSet images) {
+        return GanParts.perImage(this, "ganomaly", manager, allArrays(), images, x -> {
+            NDList g = generate(GanParts.scaled(x), NormMode.STANDING);
+            return g.get(0).sub(g.get(2)).square().mean(new int[] {1});
+        });
+    }
+
+    /** {@code reconstruction}: the mean absolute pixel error of G(x) per image, on the 0..1 scale. */
+    public double[] reconstructionError(ImageSet images) {
+        return GanParts.perImage(this, "reconstruction", manager, allArrays(), images, x -> {
+            NDArray rec = generate(GanParts.scaled(x), NormMode.STANDING).get(1);
+            // [-1, 1] to [0, 1]: half the difference
+            return Scalars.mul(GanParts.scaled(x).sub(rec).abs().reshape(x.getShape().get(0), -1).mean(new int[] {1}), 0.5);
+        });
+    }
+
+    /** The first encoder's and the second encoder's codes of raw pixels x, both applied to x itself (for tests). */
+    NDList encoders(NDArray x) {
+        NDArray v = GanParts.scaled(x);
+        return new NDList(encoder.forward(v, NormMode.STANDING), reEncoder.forward(v, NormMode.STANDING));
+    }
+
+    @Override
+    public double[] discriminatorScore(ImageSet images) {
+        return GanParts.perImage(this, "discriminator", manager, allArrays(), images,
+                x -> Activation.softPlus(discriminator.forward(GanParts.scaled(x), NormMode.STANDING).reshape(-1).neg()));
+    }
+
+    @Override
+    public ImageSet sample(int n, long seed) {
+        int d = shape[0] * shape[1] * shape[2];
+        byte[] px = new byte[n * d];
+        for (int from = 0; from < n; from += GanParts.BATCH) {
+            int b = Math.min(GanParts.BATCH, n - from);
+            try (NDManager sub = Scopes.open(manager, allArrays())) {
+                NDArray z = GanParts.latents(sub, b, latent, seed + from).mul(codeStd).add(codeMean);
+                byte[] part = GanParts.pixels(decoder.forward(z, NormMode.STANDING));
+                System.arraycopy(part, 0, px, from * d, part.length);
+            }
+        }
+        return ImageSet.of("ganomaly samples", shape[0], shape[1], shape[2], px, null);
+    }
+
+    private List<NDArray> allArrays() {
+        List<NDArray> all = new ArrayList<>(encoder.parameters());
+        all.addAll(decoder.parameters());
+        all.addAll(reEncoder.parameters());
+        all.addAll(discriminator.parameters());
+        all.addAll(norms.arrays());
+        all.add(codeMean);
+        all.add(codeStd);
+        return all;
+    }
+
+    @Override
+    public List<NDArray> scopeArrays() {
+        return allArrays();
+    }
+
+    @Override
+    public String kind() {
+        return "ganomaly";
+    }
+
+    @Override
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** The hyper-parameters it was built with. */
+    public Map<String, String> params() {
+        return Map.copyOf(params);
+    }
+
+    @Override
+    public void save(Path dir) throws IOException {
+        ModelFiles.writeParameters(dir, allArrays());
+        ModelFiles.writeMeta(dir, kind(), shape, params);
+    }
+
+    void restore(Path dir) throws IOException {
+        ModelFiles.readParameters(dir, allArrays());
+    }
+}
