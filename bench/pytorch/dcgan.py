@@ -49,6 +49,7 @@ python3-torch (apt-get install python3-torch). --self-check runs a few seconds o
 """
 
 import argparse
+import copy
 import json
 import math
 import os
@@ -356,7 +357,8 @@ def self_check():
     same = all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
     other = any(not torch.equal(p, q) for p, q in zip(a.parameters(), c.parameters()))
     rng = JavaRandom(7)
-    g_draws = sum(p.numel() for p in (a.generator.proj, *(cv.weight for cv in a.generator.convs), a.generator.out.weight))
+    g_weights = (a.generator.proj, *(cv.weight for cv in a.generator.convs), a.generator.out.weight)
+    g_draws = sum(p.numel() for p in g_weights)
     first_g = float(torch.tensor(WEIGHT_STD * rng.next_gaussian(), dtype=torch.float32))
     for _ in range(g_draws - 1):
         rng.next_gaussian()
@@ -369,6 +371,7 @@ def self_check():
            f"{g_draws} {order}, Random(0).nextGaussian() {r0!r}")
 
     # Options: channels-last and the standard order, joint and separate D passes give the same function.
+    chosen = Options.channels_last
     for shape in ((1, 28, 28), (3, 32, 32)):
         m = Dcgan(shape, 16, 8, TorchInit(3))
         z = torch.randn(6, 16)
@@ -378,7 +381,7 @@ def self_check():
             x0, s0 = m.generator(z), m.discriminator(real)
             Options.channels_last = True
             x1, s1 = m.generator(z), m.discriminator(real)
-            Options.channels_last = False
+        Options.channels_last = chosen
         tr = Trainer(m, 2e-4, 0, 0)
         torch.manual_seed(5)
         tr.d_batch = "joint"
@@ -389,7 +392,36 @@ def self_check():
         err = max((x1 - x0).abs().max().item() / 255, (s1 - s0).abs().max().item())
         report(f"options agree {'x'.join(map(str, shape))}", err < 1e-5 and abs(lj - ls) < 1e-5,
                f"channels_last vs standard max |diff| {err:.1e}, D loss joint {lj:.6f} separate {ls:.6f}")
-    Options.channels_last = False
+
+    # The optimised step (no_grad fakes, one joint D pass, no D weight gradients in G's step) against the
+    # textbook one (G(z).detach(), two D passes, D's gradients computed in G's step and dropped): same update.
+    m = Dcgan((1, 28, 28), 16, 8, TorchInit(6))
+    m2 = copy.deepcopy(m)
+    real = torch.rand(8, 1, 28, 28) * 255
+    fast = Trainer(m, 2e-4, 10, 0.005)  # a clip this low clips both players' gradients
+    torch.manual_seed(21)
+    fd, fg = fast.step(real)
+    ref = Trainer(m2, 2e-4, 10, 0.005)
+    torch.manual_seed(21)
+    ref.d_opt.zero_grad(set_to_none=True)
+    fake = m2.generator(torch.randn(8, 16)).detach()
+    rd = F.softplus(-m2.discriminator(real)).mean() + F.softplus(m2.discriminator(fake)).mean()
+    rd.backward()
+    d_norm = clip_grad_norm([p.grad for p in ref.d_params], ref.clip)
+    ref.d_opt.step()
+    ref.g_opt.zero_grad(set_to_none=True)
+    rg = F.softplus(-m2.discriminator(m2.generator(torch.randn(8, 16)))).mean()
+    rg.backward()
+    g_norm = clip_grad_norm([p.grad for p in ref.g_params], ref.clip)
+    ref.g_opt.step()
+    diff = max((p - q).abs().max().item() for p, q in zip(m.parameters(), m2.parameters()))
+    start = Dcgan((1, 28, 28), 16, 8, TorchInit(6))
+    moved = max((p - q).abs().max().item() for p, q in zip(m2.parameters(), start.parameters()))
+    report("optimised step = textbook step", diff < 1e-7 and abs(fd.item() - rd.item()) < 1e-6
+           and abs(fg.item() - rg.item()) < 1e-6 and moved > 0 and min(d_norm, g_norm) > ref.clip,
+           f"max |parameter diff| {diff:.1e} after one step that moved them by up to {moved:.1e} (lr 2e-4 / 10), "
+           f"losses D {fd.item():.6f} / {rd.item():.6f}, G {fg.item():.6f} / {rg.item():.6f}, gradient norms "
+           f"before clipping D {d_norm:.2f}, G {g_norm:.2f}")
 
     # Training on a toy set: finite losses, D's loss falls within 50 steps (D learns the real images' look).
     torch.manual_seed(4)
