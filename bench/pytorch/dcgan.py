@@ -1,23 +1,29 @@
 #!/usr/bin/env python3
 """PyTorch reference of densitylab's DCGAN, for comparing training and scoring speed.
 
-The same networks as src/main/java/densitylab/model/gan/Dcgan.java and the same training recipe as
+The same networks as src/main/java/densitylab/model/gan/Dcgan.java (UpNet.java, DownNet.java, BatchNorms.java,
+presets of GanKinds.java; the logistic loss, gp=0, spectral=false) and the same training recipe as
 train/Trainer.java with two players (discriminator, then generator, on every batch) and the settings of
-`densitylab bench`: Adam beta1 0.5 / 0.999 / 1e-8 per player, lr 2e-4 with a linear warm-up over 200 steps of
-each player, global gradient-norm clipping of each player's own parameters at 50, batch 64.
+`densitylab bench`: Adam beta1 0.5 / 0.999 / 1e-8 per player, lr 2e-4 (give bench --lr 2e-4: its own default is
+1e-3; compare_dcgan.sh does) with a linear warm-up over 200 steps of each player, global gradient-norm clipping of
+each player's own parameters at 50, batch 64.
 
 Images (C, H, W) of raw values 0..255; L = 3 stages where H and W are divisible by 8, else 2 (28x28: 2, base
 7x7; 32x32: 3, base 4x4); width f, latent size Z.
   G(z), z ~ N(0, I) (B, Z): h = z W^T (no bias), reshaped to (B, f 2^L, H/2^L, W/2^L) -> BatchNorm -> ReLU
     -> per stage but the last: nearest 2x upsampling, 3x3 convolution (no bias) to f 2^(L-1-i), BatchNorm, ReLU
-    -> last stage: nearest 2x upsampling, 3x3 convolution with bias to C, tanh; pixels = (t + 1) * 127.5.
-    BatchNorm always normalises with the batch's statistics (biased variance, eps 1e-5), no running averages.
-    (densitylab has no transposed convolution, DJL lacks one, so both sides upsample and convolve.)
-  D(x): v = x / 127.5 - 1 -> per stage i: 4x4 convolution, stride 2, padding 1, with bias, to f 2^i channels,
-    LeakyReLU(0.2) -> flatten in (C, H, W) order -> Linear -> one logit per image.
-  Non-saturating losses: discriminator softplus(-D(x)).mean() + softplus(D(G(z_d))).mean() with G's output
+    -> last stage: nearest 2x upsampling, 3x3 convolution with bias to C, tanh: t in [-1, 1] (as pixels
+    (t + 1) * 127.5). BatchNorm while training normalises with the batch's statistics (biased variance,
+    eps 1e-5) and keeps no running averages (densitylab fixes "standing statistics" after training, for sampling
+    only; the discriminator score does not use them). (densitylab has no transposed convolution, DJL lacks one,
+    so both sides upsample and convolve.)
+  D(v), v in [-1, 1] (real images: v = x / 127.5 - 1 of raw pixels x; fakes: t as they come): per stage i a
+    4x4 convolution, stride 2, padding 1, with bias, to f 2^i channels, LeakyReLU(0.2) -> flatten in (C, H, W)
+    order -> Linear -> one logit per image.
+  Non-saturating losses: discriminator softplus(-D(v_real)).mean() + softplus(D(G(z_d))).mean() with G's output
   detached; generator softplus(-D(G(z_g))).mean(); fresh latents for each.
-Score of an image (the discriminator's, as densitylab's bench measures it): -log D(x) = softplus(-D(x)), nats.
+Score of an image (the discriminator's, Dcgan.discriminatorScore): -log D(x) = softplus(-D(x / 127.5 - 1)), nats,
+in batches of 256 (GanParts.BATCH).
 
 Parameters are created in the Java constructor's order and shapes, generator first, then discriminator, from
 one ParamFactory; by default they are initialised exactly as densitylab's for the same seed (glow.JavaInit
@@ -29,7 +35,8 @@ What the PyTorch side does as a PyTorch user would (all recorded in the JSON lin
   - the generator step switches off requires_grad of D's parameters, so its backward pass computes no weight
     gradients for D (densitylab computes and discards them; --keep-d-grads does the same here);
   - the discriminator step runs D once on real and fake images concatenated (--d-batch joint, the default;
-    D has no normalisation, so it is the same function per image) rather than twice (--d-batch separate);
+    D has no normalisation, so it is the same function per image) rather than twice as densitylab does
+    (--d-batch separate);
   - BatchNorm via nn.BatchNorm2d(track_running_stats=False), nearest upsampling via F.interpolate, in-place
     ReLU / LeakyReLU, gradients zeroed with set_to_none, foreach Adam, the gradient norm by torch._foreach_norm
     (pixelcnnpp.clip_grad_norm), torch.inference_mode for scoring, flush-to-zero of denormals
@@ -64,8 +71,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from glow import JavaInit, JavaRandom, TorchInit, default_data_dirs, find_split, read_idx_images  # noqa: E402
 from pixelcnnpp import NoInit, clip_grad_norm, process_stats, put_stats  # noqa: E402
 
-PRESETS = {  # Dcgan presets: latent, width
-    "tiny": (16, 8),
+PRESETS = {  # GanKinds.preset: latent, width
+    "tiny": (8, 8),
     "small": (64, 32),
     "medium": (100, 64),
 }
@@ -116,7 +123,7 @@ def param_counts(shape, latent, width):
 
 
 class Generator(nn.Module):
-    """Dcgan's generator: z (B, latent) -> raw pixels (B, C, H, W) in [0, 255]."""
+    """Dcgan's generator (UpNet): z (B, latent) -> images t (B, C, H, W) in [-1, 1]."""
 
     def __init__(self, shape, latent, width, init):
         super().__init__()
@@ -148,12 +155,11 @@ class Generator(nn.Module):
         h = F.relu(self.bn0(_layout(h)), inplace=True)
         for conv, bn in zip(self.convs, self.bns):
             h = F.relu(bn(conv(F.interpolate(h, scale_factor=2, mode="nearest"))), inplace=True)
-        t = torch.tanh(self.out(F.interpolate(h, scale_factor=2, mode="nearest")))
-        return (t + 1.0) * 127.5
+        return torch.tanh(self.out(F.interpolate(h, scale_factor=2, mode="nearest")))
 
 
 class Discriminator(nn.Module):
-    """Dcgan's discriminator: raw pixels (B, C, H, W) 0..255 -> one logit per image (B,)."""
+    """Dcgan's discriminator (DownNet): images v (B, C, H, W) in [-1, 1] -> one logit per image (B,)."""
 
     def __init__(self, shape, width, init):
         super().__init__()
@@ -172,8 +178,8 @@ class Discriminator(nn.Module):
         init.normal_(self.out.weight, WEIGHT_STD)
         nn.init.zeros_(self.out.bias)
 
-    def forward(self, x):
-        h = _layout(x / 127.5 - 1.0)
+    def forward(self, v):
+        h = _layout(v)
         for conv in self.convs:
             h = F.leaky_relu(conv(h), LEAK, inplace=True)
         return self.out(h.flatten(1)).squeeze(1)  # flatten(1) reads (C, H, W) order whatever the memory order
@@ -190,8 +196,13 @@ class Dcgan(nn.Module):
         self.discriminator = Discriminator(shape, width, init)      # then the discriminator
 
     def score(self, x):
-        """-log D(x) = softplus(-D(x)) in nats, (B,)."""
-        return F.softplus(-self.discriminator(x))
+        """-log D(x) = softplus(-D(x)) in nats, (B,), of raw pixels x (B, C, H, W) 0..255."""
+        return F.softplus(-self.discriminator(scaled(x)))
+
+
+def scaled(x):
+    """Raw pixels 0..255 to [-1, 1] (GanParts.scaled)."""
+    return x / 127.5 - 1.0
 
 
 class Trainer:
@@ -213,9 +224,11 @@ class Trainer:
         self.d_sched = torch.optim.lr_scheduler.LambdaLR(self.d_opt, ramp)
         self.g_sched = torch.optim.lr_scheduler.LambdaLR(self.g_opt, ramp)
 
-    def d_loss(self, real):
+    def d_loss(self, batch):
+        """Of a batch of raw pixels (float)."""
         g, d = self.model.generator, self.model.discriminator
-        b = real.shape[0]
+        b = batch.shape[0]
+        real = scaled(batch)
         with torch.no_grad():  # = G(z_d).detach(), without recording G's graph
             fake = g(torch.randn(b, self.model.latent))
         if self.d_batch == "joint":
@@ -226,10 +239,10 @@ class Trainer:
     def g_loss(self, b):
         return F.softplus(-self.model.discriminator(self.model.generator(torch.randn(b, self.model.latent)))).mean()
 
-    def step(self, real):
+    def step(self, batch):
         """One batch of raw pixels (float); returns the (discriminator, generator) loss tensors."""
         self.d_opt.zero_grad(set_to_none=True)
-        d_loss = self.d_loss(real)
+        d_loss = self.d_loss(batch)
         d_loss.backward()
         if self.clip > 0:
             clip_grad_norm([p.grad for p in self.d_params], self.clip)
@@ -241,7 +254,7 @@ class Trainer:
             for p in self.d_params:
                 p.requires_grad_(False)
         try:
-            g_loss = self.g_loss(real.shape[0])
+            g_loss = self.g_loss(batch.shape[0])
             g_loss.backward()
         finally:
             if not self.keep_d_grads:
@@ -334,7 +347,7 @@ def self_check():
             report(f"parameter count, {preset} on {'x'.join(map(str, shape))}", (g, d) == want and want_ok,
                    f"total {g + d} (generator {g}, discriminator {d}; formula {want[0] + want[1]})")
 
-    # Shapes: G (B, Z) -> (B, C, H, W) in [0, 255]; D -> (B,); the stage channels of the spec.
+    # Shapes: G (B, Z) -> (B, C, H, W) in [-1, 1]; D -> (B,); the stage channels of the spec.
     for shape, l_want, g_ch, d_ch in (((1, 28, 28), 2, [128, 64, 1], [32, 64]),
                                       ((3, 32, 32), 3, [256, 128, 64, 3], [32, 64, 128])):
         m = Dcgan(shape, 64, 32, TorchInit(1))
@@ -344,11 +357,11 @@ def self_check():
             logit = m.discriminator(x)
         chans = [m.generator.c0] + [c.out_channels for c in m.generator.convs] + [m.generator.out.out_channels]
         dch = [c.out_channels for c in m.discriminator.convs]
-        good = (x.shape == (5, *shape) and logit.shape == (5,) and 0.0 <= x.min().item() and x.max().item() <= 255.0
+        good = (x.shape == (5, *shape) and logit.shape == (5,) and -1.0 <= x.min().item() and x.max().item() <= 1.0
                 and stages(*shape[1:]) == l_want and chans == g_ch and dch == d_ch)
         report(f"shapes {'x'.join(map(str, shape))}", good,
                f"L {stages(*shape[1:])}, base {m.generator.base}, G channels {chans}, D channels {dch}, "
-               f"G(z) {tuple(x.shape)} in [{x.min().item():.1f}, {x.max().item():.1f}], D {tuple(logit.shape)}")
+               f"G(z) {tuple(x.shape)} in [{x.min().item():.2f}, {x.max().item():.2f}], D {tuple(logit.shape)}")
 
     # JavaInit: the same seed gives the same weights twice, another seed others; one generator, G's draws first.
     a = Dcgan((1, 28, 28), 16, 8, JavaInit(7))
@@ -378,9 +391,9 @@ def self_check():
         real = torch.rand(6, *shape) * 255
         with torch.no_grad():
             Options.channels_last = False
-            x0, s0 = m.generator(z), m.discriminator(real)
+            x0, s0 = m.generator(z), m.score(real)
             Options.channels_last = True
-            x1, s1 = m.generator(z), m.discriminator(real)
+            x1, s1 = m.generator(z), m.score(real)
         Options.channels_last = chosen
         tr = Trainer(m, 2e-4, 0, 0)
         torch.manual_seed(5)
@@ -389,7 +402,7 @@ def self_check():
         torch.manual_seed(5)
         tr.d_batch = "separate"
         ls = tr.d_loss(real).item()
-        err = max((x1 - x0).abs().max().item() / 255, (s1 - s0).abs().max().item())
+        err = max((x1 - x0).abs().max().item(), (s1 - s0).abs().max().item())
         report(f"options agree {'x'.join(map(str, shape))}", err < 1e-5 and abs(lj - ls) < 1e-5,
                f"channels_last vs standard max |diff| {err:.1e}, D loss joint {lj:.6f} separate {ls:.6f}")
 
@@ -405,7 +418,7 @@ def self_check():
     torch.manual_seed(21)
     ref.d_opt.zero_grad(set_to_none=True)
     fake = m2.generator(torch.randn(8, 16)).detach()
-    rd = F.softplus(-m2.discriminator(real)).mean() + F.softplus(m2.discriminator(fake)).mean()
+    rd = F.softplus(-m2.discriminator(real / 127.5 - 1)).mean() + F.softplus(m2.discriminator(fake)).mean()
     rd.backward()
     d_norm = clip_grad_norm([p.grad for p in ref.d_params], ref.clip)
     ref.d_opt.step()
