@@ -35,7 +35,8 @@ public final class Resampling {
     /**
      * The transpose of a stride-2 convolution with weight (out, in, k, k) and padding p (the adjoint map, as
      * PyTorch's conv_transpose2d(g, weight, stride=2, padding=p)): g (B, out, h, w) to (B, in, 2h + k - 2 - 2p,
-     * ...), the input size of the forward convolution when that size is even. Differentiable in g and weight.
+     * ...), the input size of the forward convolution when that size is even. Differentiable in g and weight; the
+     * convolution runs channels-last (see {@link MemoryLayout}).
      */
     public static NDArray transposedStride2(NDArray g, NDArray weight, int padding) {
         long k = weight.getShape().get(2);

@@ -77,4 +77,46 @@ class MemoryLayoutTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(2, 3, 4)");
         }
     }
+
+    /**
+     * The layout rule's evidence, kept as a test: channels-last convolutions' input gradients equal a float64 reference
+     * (which libtorch computes without oneDNN) on every call, for the few-channel shapes the GANs use (3x3 to 1-8
+     * output channels, 4x4 stride-2 from 1-2 input channels). In the standard order libtorch 2.5.1 got many of these
+     * wrong on this project's AMD EPYC (errors of order 1, NaN; docs/model-code.md).
+     */
+    @Test
+    void channelsLastConvolutionInputGradientsMatchAFloat64Reference() {
+        int[][] shapes = { // batch, in, out, size, kernel, stride
+                {32, 64, 1, 28, 3, 1}, {8, 16, 2, 8, 3, 1}, {8, 16, 3, 8, 3, 1}, {8, 16, 8, 8, 3, 1},
+                {8, 1, 8, 8, 4, 2}, {8, 2, 8, 8, 4, 2}, {32, 1, 32, 28, 4, 2}};
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            m.getEngine().setRandomSeed(1);
+            for (int[] c : shapes) {
+                NDArray x0 = m.randomNormal(new Shape(c[0], c[1], c[3], c[3]));
+                NDArray w = Scalars.mul(m.randomNormal(new Shape(c[2], c[1], c[4], c[4])), 0.1);
+                Shape stride = new Shape(c[5], c[5]);
+                Shape pad = new Shape(1, 1);
+                NDArray xd = x0.toType(ai.djl.ndarray.types.DataType.FLOAT64, true);
+                xd.setRequiresGradient(true);
+                NDArray gout = null;
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray y = Conv2d.conv2d(xd, w.toType(ai.djl.ndarray.types.DataType.FLOAT64, true), null, stride, pad).singletonOrThrow();
+                    gout = m.randomNormal(y.getShape()).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+                    gc.backward(y.mul(gout).sum());
+                }
+                NDArray want = xd.getGradient().toType(ai.djl.ndarray.types.DataType.FLOAT32, true);
+                float scale = want.abs().max().getFloat();
+                for (int call = 0; call < 3; call++) {
+                    NDArray x = x0.duplicate();
+                    x.setRequiresGradient(true);
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray y = Conv2d.conv2d(MemoryLayout.channelsLast(x), w, null, stride, pad).singletonOrThrow();
+                        gc.backward(y.mul(gout.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)).sum());
+                    }
+                    float err = x.getGradient().sub(want).abs().max().getFloat();
+                    assertThat(err).as("conv %s, call %d", java.util.Arrays.toString(c), call).isLessThan(1e-5f * scale);
+                }
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@ package densitylab.nn;
 
 import densitylab.model.PixelCategorical;
 import densitylab.model.ar.ArKinds;
+import densitylab.model.gan.GanKinds;
 import densitylab.train.Player;
 import densitylab.train.TrainableModel;
 
@@ -178,6 +179,9 @@ class ScalarsTest {
         models.put("pixel-categorical", new PixelCategorical(new int[] {1, 8, 8}));
         models.put("pixelcnn", ArKinds.build("pixelcnn", new int[] {1, 8, 8}, Map.of("preset", "tiny"), 1));
         models.put("pixelcnnpp, dropout", ArKinds.build("pixelcnnpp", new int[] {1, 8, 8}, Map.of("preset", "tiny", "dropout", "0.3"), 1));
+        models.put("dcgan", GanKinds.build("dcgan", new int[] {1, 8, 8}, Map.of("preset", "tiny"), 1));
+        models.put("dcgan, wgan-gp, spectral", GanKinds.build("dcgan", new int[] {1, 8, 8}, Map.of("preset", "tiny", "gp", "10", "spectral", "true"), 1));
+        models.put("ganomaly", GanKinds.build("ganomaly", new int[] {1, 8, 8}, Map.of("preset", "tiny"), 1));
         for (Map.Entry<String, TrainableModel> e : models.entrySet()) {
             try (NDManager owner = e.getValue().manager()) {
                 TrainableModel model = e.getValue();

@@ -24,6 +24,12 @@ import java.util.List;
  * estimated with one power-iteration vector per layer, a buffer updated after each discriminator step
  * ({@link #powerIteration}); and {@link #inputGradient}, the gradient of the first output with respect to the
  * input as a differentiable expression (WGAN-GP's penalty).
+ *
+ * <p>Convolutions run on channels-last arrays, as in the other models: libtorch 2.5.1's oneDNN gave wrong input
+ * gradients (errors of order 1, sometimes NaN, against a float64 reference) for standard-order 3x3 convolutions with
+ * 1 to 8 output channels and for standard-order 4x4 stride-2 convolutions of 1- or 2-channel 8x8 images, and exact
+ * ones for the same convolutions channels-last (docs/model-code.md). Batch normalisation runs in the standard order
+ * ({@link BatchNorms}).
  */
 final class DownNet {
     private static final Shape K4 = new Shape(4, 4);
@@ -153,9 +159,9 @@ final class DownNet {
 
     /** The last stage's activations (B, C, h, w) of a scaled input v (B, C, H, W) in [-1, 1]. */
     NDArray features(NDArray v, NormMode mode) {
-        NDArray h = MemoryLayout.channelsLast(v);
+        NDArray h = v;
         for (int i = 0; i < stages; i++) {
-            h = Conv2d.conv2d(h, weight(i), b[i], S2, P1).singletonOrThrow();
+            h = Conv2d.conv2d(MemoryLayout.channelsLast(h), weight(i), b[i], S2, P1).singletonOrThrow();
             if (gamma[i] != null) {
                 h = norms.apply(norm[i], h, gamma[i], beta[i], mode);
             }

@@ -19,7 +19,7 @@ import java.util.List;
  * channels (batch norm and ReLU after all but the last), the last stage to the image's channels with tanh. DJL's
  * PyTorch engine has no transposed convolution, so each upsampling is nearest-neighbour 2x then a 3x3 convolution
  * ("resize-convolution", Odena et al. 2016, which also avoids checkerboard artefacts); bench/pytorch/dcgan.py
- * builds the same layers. DCGAN's generator and GANomaly's decoder.
+ * builds the same layers. DCGAN's generator and GANomaly's decoder. Memory orders as in {@link DownNet}.
  */
 final class UpNet {
     private static final Shape ONE = new Shape(1, 1);
