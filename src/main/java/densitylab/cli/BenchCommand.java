@@ -47,8 +47,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "64", paramLabel = "B", description = "Training batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "1e-3", paramLabel = "LR", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
+    @Option(names = "--lr", paramLabel = "LR", description = "Learning rate (default: the model's: 1e-3, GANs 2e-4).")
+    Double lr;
 
     @Option(names = "--workers", defaultValue = "0", paramLabel = "N", description = "Gradient threads as in train " +
             "(default: ${DEFAULT-VALUE}, automatic).")
@@ -84,7 +84,8 @@ final class BenchCommand implements Callable<Integer> {
         DataResolver r = dataOptions.resolver();
         ImageSet train = r.load(data + ":train", "train");
         ImageSet test = r.load(data + ":test", "test").limit(scoreImages);
-        TrainSettings s = new TrainSettings(seed, TrainSettings.NO_EPOCH_LIMIT, seconds / 60.0, batchSize, lr, 200, 50, null, 3600, false, params,
+        TrainSettings s = new TrainSettings(seed, TrainSettings.NO_EPOCH_LIMIT, seconds / 60.0, batchSize,
+                lr != null ? lr : kind.defaultLearningRate(), 200, 50, null, 3600, false, params,
                 workers);
         if (profile != null) {
             java.nio.file.Path parent = profile.toAbsolutePath().getParent();
@@ -126,22 +127,27 @@ final class BenchCommand implements Callable<Integer> {
         out.put("workers", workers == TrainSettings.AUTO_WORKERS ? "auto" : workers);
         out.put("train_seconds", trainSecs);
         put(out, "train", training);
-        if (m instanceof DensityModel d) {
-            d.logProb(test.limit(256)); // warm-up
+        java.util.function.Function<ImageSet, double[]> scorer = m instanceof DensityModel d ? d::bitsPerDim
+                : m instanceof densitylab.model.gan.GanModel g ? g::discriminatorScore : null;
+        if (scorer != null) {
+            scorer.apply(test.limit(256)); // warm-up
             double[] rates = new double[scorePasses];
-            double bpd = Double.NaN;
+            double mean = Double.NaN;
             ProcessStats beforeScoring = ProcessStats.read();
             for (int i = 0; i < scorePasses; i++) {
                 long t1 = System.nanoTime();
-                bpd = Units.mean(d.bitsPerDim(test));
+                mean = Units.mean(scorer.apply(test));
                 rates[i] = test.size() / ((System.nanoTime() - t1) / 1e9);
             }
             double[] sorted = rates.clone();
             Arrays.sort(sorted);
             out.put("score_images_per_s", sorted[(scorePasses - 1) / 2]);
             out.put("score_images_per_s_passes", rates);
-            out.put("test_bpd", bpd);
+            out.put(m instanceof DensityModel ? "test_bpd" : "test_mean_discriminator_score", mean);
             put(out, "score", ProcessStats.read().since(beforeScoring));
+        }
+        if (trained.training() != null && trained.training().epochLosses().size() > 1) {
+            out.put("epoch_losses", trained.training().epochLosses());
         }
         if (trained.training() != null) {
             out.put("train_images_per_s", trained.training().imagesPerSecond());
