@@ -12,8 +12,8 @@
 # Environment:
 #   BENCH_SECONDS  training seconds (default 120; the first argument wins)
 #   THREADS        threads of both (default 2); BATCH (default 64)
-#   LR             learning rate of both players on both sides (default 2e-4, DCGAN's; `densitylab bench`
-#                  would otherwise train with its own default, 1e-3)
+#   LR             learning rate of both players on both sides (default 2e-4, DCGAN's and the model's default
+#                  in `densitylab bench`; passed to both explicitly)
 #   SCORE_IMAGES   test images scored per pass (default 2000); SCORE_PASSES timed scoring passes of each run,
 #                  the median pass counts (default 3)
 #   PRESET         dcgan preset, tiny, small or medium (default small); SEED (default 0)
@@ -127,7 +127,7 @@ def fmt(v, digits):
 # The loss and score columns show "-" for a side whose line lacks the key.
 keys = [("train_images_per_s", "train img/s", 1), ("score_images_per_s", "score img/s", 1),
         ("steps", "steps", 0), ("final_discriminator_loss", "final D loss", 4),
-        ("final_generator_loss", "final G loss", 4), ("test_score", "test -log D", 4)]
+        ("final_generator_loss", "final G loss", 4), ("test_mean_discriminator_score", "test -log D", 4)]
 counts = [("param_count", "params"), ("generator_param_count", "G params"), ("discriminator_param_count", "D params")]
 print()
 print(f"{'impl':<12}{'runs':>5}" + "".join(f"{h:>10}" for _, h in counts) + "".join(f"{h:>14}" for _, h, _ in keys))

@@ -4,9 +4,10 @@
 The same networks as src/main/java/densitylab/model/gan/Dcgan.java (UpNet.java, DownNet.java, BatchNorms.java,
 presets of GanKinds.java; the logistic loss, gp=0, spectral=false) and the same training recipe as
 train/Trainer.java with two players (discriminator, then generator, on every batch) and the settings of
-`densitylab bench`: Adam beta1 0.5 / 0.999 / 1e-8 per player, lr 2e-4 (give bench --lr 2e-4: its own default is
-1e-3; compare_dcgan.sh does) with a linear warm-up over 200 steps of each player, global gradient-norm clipping of
-each player's own parameters at 50, batch 64.
+`densitylab bench`: Adam beta1 0.5 / 0.999 / 1e-8 per player, lr 2e-4 (the GANs' default there) with a linear
+warm-up over 200 steps of each player, global gradient-norm clipping of each player's own parameters at 50,
+batch 64. (With two gradient workers, its default on 2 threads, densitylab batch-normalises each half batch with
+its own statistics; this reference normalises the whole batch: the same work.)
 
 Images (C, H, W) of raw values 0..255; L = 3 stages where H and W are divisible by 8, else 2 (28x28: 2, base
 7x7; 32x32: 3, base 4x4); width f, latent size Z.
@@ -576,7 +577,7 @@ def main(argv=None):
     out.update({
         "score_images_per_s": sorted(rates)[(len(rates) - 1) // 2],
         "score_images_per_s_passes": rates,
-        "test_score": s.mean().item(),
+        "test_mean_discriminator_score": s.mean().item(),  # densitylab bench's key
     })
     put_stats(out, "score", before_scoring)
     d_tail, g_tail = d_losses[-100:], g_losses[-100:]
