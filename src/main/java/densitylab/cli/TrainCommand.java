@@ -380,7 +380,8 @@ final class TrainCommand implements Callable<Integer> {
         TrainedModel trained;
         try {
             // the steps get their share of the budget; the rest is for the final bits/dim and samples
-            trained = kind.train(train, test, minutes > 0 ? settings.withMinutes(minutes * STEP_SHARE_PERCENT / 100.0) : settings);
+            TrainSettings s = settings.withEpochListener((epoch, model) -> epochSamples(rf, train, epoch, model));
+            trained = kind.train(train, test, minutes > 0 ? s.withMinutes(minutes * STEP_SHARE_PERCENT / 100.0) : s);
         } catch (Exception | Error e) {
             if (!resume && Checkpoints.latest(rf.checkpoints()) == null && Files.isDirectory(previous)) {
                 putBack(previous, run); // failed before it replaced anything (bad parameter, shape, memory): nothing lost
@@ -439,6 +440,19 @@ final class TrainCommand implements Callable<Integer> {
         rf.writeConfig(config);
         Trees.delete(previous);
         System.out.printf("saved %s in %.1f s: %s%n", kind.name(), secs, run);
+    }
+
+    /**
+     * After each epoch of a GAN (whose sampling takes a second): its samples in RUN/samples/epoch-N.png, to watch
+     * training progress or collapse. Likelihood models are left alone: an autoregressive model samples for minutes.
+     */
+    private void epochSamples(RunFolder rf, ImageSet train, int epoch, densitylab.train.TrainableModel m) throws IOException {
+        if (m instanceof densitylab.model.gan.GanModel g) {
+            g.fixStandingStatistics(train, seed);
+            Path file = rf.dir().resolve("samples").resolve(String.format("epoch-%03d.png", epoch));
+            Files.createDirectories(file.getParent());
+            ImageGrid.writePng(g.sample(SAMPLES, seed), SAMPLES, file);
+        }
     }
 
     /** Samples in samples.png. */

@@ -32,10 +32,12 @@ import java.util.TreeSet;
  *                       likelihood-ratio background model's training, Ren et al. 2019); models fitted in closed form
  *                       get the whole training set perturbed once ({@link #perturbedOnce})
  * @param weightDecay    L2 weight decay: lambda * p is added to each parameter's gradient before clipping (0 = off)
+ * @param epochListener  null, or told after each completed epoch (the command line writes a GAN's samples then)
  */
 public record TrainSettings(long seed, int epochs, double minutes, int batchSize, double learningRate, int warmupSteps,
                             double clipNorm, Path checkpointDir, int checkpointSeconds, boolean resume,
-                            Map<String, String> params, int workers, PixelReplacement perturbation, double weightDecay) {
+                            Map<String, String> params, int workers, PixelReplacement perturbation, double weightDecay,
+                            EpochListener epochListener) {
     /** {@code epochs} meaning "until the time budget runs out". */
     public static final int NO_EPOCH_LIMIT = Integer.MAX_VALUE;
     /** {@code workers} meaning "2 where there are at least 2 intra-op threads, else 1". */
@@ -79,7 +81,7 @@ public record TrainSettings(long seed, int epochs, double minutes, int batchSize
                          double clipNorm, Path checkpointDir, int checkpointSeconds, boolean resume, Map<String, String> params,
                          int workers) {
         this(seed, epochs, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir, checkpointSeconds, resume,
-                params, workers, null, 0);
+                params, workers, null, 0, null);
     }
 
     /** Settings with automatic workers. */
@@ -97,19 +99,19 @@ public record TrainSettings(long seed, int epochs, double minutes, int batchSize
     /** A copy with other hyper-parameters. */
     public TrainSettings withParams(Map<String, String> p) {
         return new TrainSettings(seed, epochs, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
-                checkpointSeconds, resume, p, workers, perturbation, weightDecay);
+                checkpointSeconds, resume, p, workers, perturbation, weightDecay, epochListener);
     }
 
     /** A copy whose training batches are perturbed (null = none) and whose parameters decay with weightDecay. */
     public TrainSettings withPerturbation(PixelReplacement p, double decay) {
         return new TrainSettings(seed, epochs, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
-                checkpointSeconds, resume, params, workers, p, decay);
+                checkpointSeconds, resume, params, workers, p, decay, epochListener);
     }
 
     /** A copy with another seed, budget, checkpoint folder and resume flag (an ensemble member's or background's run). */
     public TrainSettings forRun(long newSeed, double newMinutes, Path newCheckpointDir, boolean newResume) {
         return new TrainSettings(newSeed, epochs, newMinutes, batchSize, learningRate, warmupSteps, clipNorm, newCheckpointDir,
-                checkpointSeconds, newResume, params, workers, perturbation, weightDecay);
+                checkpointSeconds, newResume, params, workers, perturbation, weightDecay, epochListener);
     }
 
     /** The training set as a model fitted in one pass sees it: perturbed once with the run's seed, if at all. */
@@ -117,16 +119,22 @@ public record TrainSettings(long seed, int epochs, double minutes, int batchSize
         return perturbation == null ? train : perturbation.apply(train, Noise.seedOf(seed, -2, 0, 0));
     }
 
+    /** A copy whose listener is told after each completed epoch (null: none). */
+    public TrainSettings withEpochListener(EpochListener l) {
+        return new TrainSettings(seed, epochs, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
+                checkpointSeconds, resume, params, workers, perturbation, weightDecay, l);
+    }
+
     /** A copy with another time budget in minutes. */
     public TrainSettings withMinutes(double m) {
         return new TrainSettings(seed, epochs, m, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
-                checkpointSeconds, resume, params, workers, perturbation, weightDecay);
+                checkpointSeconds, resume, params, workers, perturbation, weightDecay, epochListener);
     }
 
     /** A copy with another budget. */
     public TrainSettings withEpochs(int e) {
         return new TrainSettings(seed, e, minutes, batchSize, learningRate, warmupSteps, clipNorm, checkpointDir,
-                checkpointSeconds, resume, params, workers, perturbation, weightDecay);
+                checkpointSeconds, resume, params, workers, perturbation, weightDecay, epochListener);
     }
 
     /**

@@ -219,6 +219,20 @@ public final class Trainer {
                     lastGood = checkpoint(ckDir, opts, buffers, epoch + 1, 0, testBpd);
                     lastCheckpoint = System.nanoTime();
                 }
+                if (settings.epochListener() != null) {
+                    int done = epoch + 1;
+                    IOException failed = gradients.withAllThreads(() -> {
+                        try {
+                            settings.epochListener().epochEnded(done, model);
+                            return null;
+                        } catch (IOException e) {
+                            return e;
+                        }
+                    });
+                    if (failed != null) {
+                        throw failed;
+                    }
+                }
             }
         }
         Map<String, List<Double>> epochLosses = new LinkedHashMap<>();

@@ -41,6 +41,52 @@ class CliEndToEndTest {
     }
 
     @Test
+    void aGanTrainsWithinItsBudgetSamplesEachEpochAndEvaluatesWithoutBitsPerDim() throws Exception {
+        Path run = tmp.resolve("gan");
+        Run t = cli("train", "--model", "ganomaly", "--param", "preset=tiny", "--data", "fashion-mnist", "--limit", "256",
+                "--epochs", "2", "--batch-size", "32", "--run", run.toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(t.out()).contains("bits/dim: not defined");
+        JsonNode config = new ObjectMapper().readTree(run.resolve("config.json").toFile());
+        assertThat(config.get("training").get("lr").asDouble()).as("the GAN recipe's learning rate").isEqualTo(2e-4);
+        assertThat(config.get("result").get("train_bpd").asText()).startsWith("not defined");
+        assertThat(config.get("result").get("epoch_losses").get("generator")).hasSize(2);
+        assertThat(run.resolve("samples").resolve("epoch-001.png")).isRegularFile();
+        assertThat(run.resolve("samples").resolve("epoch-002.png")).isRegularFile();
+
+        Run e = cli("evaluate", "--run", run.toString(), "--in", "fashion-mnist", "--out", "mnist", "noise",
+                "--limit", "200", "--bootstrap", "10");
+        assertThat(e.code()).as(e.err()).isZero();
+        assertThat(e.out()).contains("bits/dim: not defined");
+        JsonNode results = new ObjectMapper().readTree(run.resolve("results.json").toFile());
+        assertThat(results.get("bpd").asText()).startsWith("not defined");
+        Set<String> scores = new HashSet<>();
+        results.get("results").forEach(r -> scores.add(r.get("score").asText()));
+        assertThat(scores).containsExactlyInAnyOrder("ganomaly", "reconstruction", "discriminator");
+        assertThat(Files.readString(run.resolve("report.html"))).contains("No bits/dim: this model has no likelihood");
+
+        Run bad = cli("evaluate", "--run", run.toString(), "--in", "fashion-mnist", "--out", "mnist", "--score", "likelihood",
+                "--limit", "50");
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("needs a likelihood");
+    }
+
+    @Test
+    void theMinutesBudgetBoundsTheWholeTrainCommand() throws Exception {
+        Path run = tmp.resolve("budget");
+        long t0 = System.nanoTime();
+        // a VAE's final IWAE(100) bits/dim of 2 x 2000 images alone took minutes before the budget covered it
+        Run t = cli("train", "--model", "vae", "--param", "width=8", "--param", "latent=4", "--data", "fashion-mnist",
+                "--limit", "2000", "--minutes", "0.25", "--run", run.toString());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertThat(t.code()).as(t.err()).isZero();
+        JsonNode result = new ObjectMapper().readTree(run.resolve("config.json").toFile()).get("result");
+        assertThat(result.get("command_seconds").asDouble()).isLessThan(0.25 * 60 + 10);
+        assertThat(seconds).isLessThan(0.25 * 60 + 20);
+        assertThat(result.get("train_bpd_images").asInt()).isBetween(100, 2000);
+    }
+
+    @Test
     void trainThenEvaluateWritesConfigScoresResultsAndReport() throws Exception {
         Path run = tmp.resolve("g");
         Run t = cli("train", "--model", "ppca", "--param", "components=5", "--data", "fashion-mnist", "--limit", "3000",

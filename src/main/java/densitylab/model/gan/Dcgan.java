@@ -145,9 +145,10 @@ public final class Dcgan implements TrainableModel, GanModel {
 
     /**
      * Fixes the generator's standing statistics: the average of {@value #STANDING_BATCHES} batches of
-     * {@value #STANDING_BATCH} latents' batch statistics, from the given seed.
+     * {@value #STANDING_BATCH} latents' batch statistics, from the given seed (train is not needed).
      */
-    public void computeStandingStatistics(long seed) {
+    @Override
+    public void fixStandingStatistics(ImageSet train, long seed) {
         norms.startRecording();
         for (int k = 0; k < STANDING_BATCHES; k++) {
             try (NDManager sub = Scopes.open(manager, allArrays())) {

@@ -89,15 +89,6 @@ public final class GanKinds {
         return Boolean.parseBoolean(v);
     }
 
-    /** Fixes the standing statistics a trained GAN scores and samples with (after training, and after resuming). */
-    static void finish(TrainableModel m, ImageSet train, long seed) {
-        if (m instanceof Dcgan d) {
-            d.computeStandingStatistics(seed);
-        } else if (m instanceof Ganomaly g) {
-            g.computeStandingStatistics(train);
-        }
-    }
-
     private static final class Kind extends NamedKind {
         Kind(String name, String description) {
             super(name, description);
@@ -126,7 +117,7 @@ public final class GanKinds {
             }
             LoggerFactory.getLogger(GanKinds.class).info("{}: {}{}", name(), sizes, given);
             Trainer.Result r = new Trainer(settings).train(m, train, test);
-            finish(m, train, settings.seed());
+            ((GanModel) m).fixStandingStatistics(train, settings.seed());
             return new TrainedModel((GanModel) m, r);
         }
 

@@ -13,4 +13,14 @@ public interface GanModel extends GenerativeModel {
      * discriminator trained with the logistic loss, the critic's negated output under WGAN-GP.
      */
     double[] discriminatorScore(ImageSet images);
+
+    /**
+     * Fixes the statistics the model scores and samples with outside training (its batch normalisations' standing
+     * statistics; GANomaly also the Gaussian of its training codes): done after training; call it again to look at
+     * a model in the middle of training.
+     *
+     * @param train the training images (GANomaly averages over up to 2048 of them; DCGAN uses its own latents)
+     * @param seed  seeds DCGAN's latents
+     */
+    void fixStandingStatistics(ImageSet train, long seed);
 }

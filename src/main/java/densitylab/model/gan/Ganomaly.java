@@ -133,7 +133,8 @@ public final class Ganomaly implements TrainableModel, GanModel {
      * Fixes the standing statistics of the encoders and decoder from up to {@value #STANDING_IMAGES} training images,
      * then the Gaussian of their codes that {@link #sample} draws from.
      */
-    public void computeStandingStatistics(ImageSet train) {
+    @Override
+    public void fixStandingStatistics(ImageSet train, long seed) {
         ImageSet part = train.limit(STANDING_IMAGES);
         norms.startRecording();
         for (ImageSet b : part.batches(STANDING_BATCH)) {
