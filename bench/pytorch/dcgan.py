@@ -73,7 +73,7 @@ from glow import JavaInit, JavaRandom, TorchInit, default_data_dirs, find_split,
 from pixelcnnpp import NoInit, clip_grad_norm, process_stats, put_stats  # noqa: E402
 
 PRESETS = {  # GanKinds.preset: latent, width
-    "tiny": (8, 8),
+    "tiny": (8, 16),
     "small": (64, 32),
     "medium": (100, 64),
 }

@@ -32,6 +32,20 @@ public final class LibTorch {
         JniUtils.setGradMode(true);
     }
 
+    /**
+     * Runs task on the calling thread with autograd off (what torch.no_grad() does): for values a loss needs but
+     * never differentiates, such as a GAN's samples in its discriminator's loss. Restores the thread's grad mode.
+     */
+    public static <T> T withoutGradients(java.util.function.Supplier<T> task) {
+        boolean was = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            return task.get();
+        } finally {
+            JniUtils.setGradMode(was);
+        }
+    }
+
     /** d(scalar)/d(leaf) accumulated into every leaf's gradient, as GradientCollector.backward does. */
     public static void backward(NDArray scalar) {
         try (NDArray ones = scalar.onesLike()) {

@@ -12,11 +12,11 @@ import java.util.List;
  * steps on every batch in the order of {@link TrainableModel#players()}.
  *
  * <p>What the Trainer promises a player: on each batch it computes the gradient of {@link #loss} (on one thread,
- * or on two that take half the batch each), takes one Adam step on {@link #parameters()} with this player's
- * moments, and then zeroes the gradients of every player, so whatever a loss sends into another player's
- * parameters (a generator's loss reaches the discriminator's) is discarded. A player may detach what it does not
- * train (the discriminator's loss may stop the gradient at the generator's samples), which saves the backward
- * pass through it, but need not.
+ * or on two that take half the batch each) and takes one Adam step on {@link #parameters()} with this player's
+ * moments. While it does, the other players' parameters do not require gradients, so a loss may read them (a
+ * generator's loss goes through the discriminator) without changing their gradients. A player may also compute
+ * what it does not train without autograd (the discriminator's loss needs the generator's samples, not their
+ * gradient), which saves recording and memory, but need not.
  */
 public interface Player {
     /** A short name for progress bars, logs, checkpoints and results, e.g. "model", "discriminator", "generator". */

@@ -33,8 +33,9 @@ import java.util.Map;
  * noise seeded by (seed, epoch, batch, part), so a run and its resumption repeat exactly.
  *
  * <p>A model with several {@link Player}s (a GAN) gets one such Adam step per player on every batch, in player
- * order, each with its own moments, step count and {@link Player#adamBeta1}; after each, every player's gradients
- * are zeroed. The progress bar and logs show each player's loss.
+ * order, each with its own moments, step count and {@link Player#adamBeta1}; while one player's gradient is
+ * computed, the other players' parameters do not require gradients. The progress bar and logs show each player's
+ * loss.
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -153,8 +154,14 @@ public final class Trainer {
                                 int bb = b;
                                 int kk = k;
                                 // player 0 keeps the seeds of the single-loss Trainer; player k > 0 gets parts 4k, 4k + 1
-                                double loss = gradients.compute(o.player, sub, batch,
-                                        part -> Noise.seedOf(settings.seed(), e, bb, kk == 0 ? part : 4 * kk + part));
+                                setOthersTrainable(opts, o, false);
+                                double loss;
+                                try {
+                                    loss = gradients.compute(o.player, sub, batch,
+                                            part -> Noise.seedOf(settings.seed(), e, bb, kk == 0 ? part : 4 * kk + part));
+                                } finally {
+                                    setOthersTrainable(opts, o, true);
+                                }
                                 losses[k] = loss;
                                 if (!Double.isFinite(loss)) {
                                     throw diverged(String.format("%sloss became %s at epoch %d, batch %d (step %d)",
@@ -162,9 +169,6 @@ public final class Trainer {
                                             lastGood, "Try a lower --lr, gradient clipping (--clip 1), or a longer --warmup.");
                                 }
                                 String badGradient = adamStep(o, sub);
-                                if (opts.size() > 1) {
-                                    zeroGradients(opts);
-                                }
                                 if (badGradient == null) {
                                     o.steps++;
                                     model.afterStep(o.player, sub);
@@ -275,11 +279,17 @@ public final class Trainer {
         return String.join(", ", parts);
     }
 
-    /** Zeroes every player's gradients (after a step, what one player's loss sent into another's parameters). */
-    private static void zeroGradients(List<Optimizer> opts) {
+    /**
+     * Turns gradients of every player's parameters but stepping's off (before its loss) or on again (after): autograd
+     * then neither computes nor adds what stepping's loss would send into them (a generator's loss into the
+     * discriminator's weights), which saves their weight gradients. Nothing to do for a single player.
+     */
+    private static void setOthersTrainable(List<Optimizer> opts, Optimizer stepping, boolean trainable) {
         for (Optimizer o : opts) {
-            for (NDArray p : o.params) {
-                p.getGradient().set(ALL, 0f);
+            if (o != stepping) {
+                for (NDArray p : o.params) {
+                    p.setRequiresGradient(trainable);
+                }
             }
         }
     }

@@ -1,6 +1,8 @@
 package densitylab.model.gan;
 
 import densitylab.data.ImageSet;
+import densitylab.nn.LibTorch;
+import densitylab.nn.MemoryLayout;
 import densitylab.nn.ModelFiles;
 import densitylab.nn.Noise;
 import densitylab.nn.ParamFactory;
@@ -10,6 +12,8 @@ import densitylab.train.Player;
 import densitylab.train.TrainableModel;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -110,16 +114,21 @@ public final class Dcgan implements TrainableModel, GanModel {
         return generator.forward(noise.normal(batch.getManager(), new Shape(b, latent)), NormMode.TRAIN);
     }
 
-    /** The discriminator's (critic's) loss of a batch of raw pixels, the generator's samples detached. */
+    /**
+     * The discriminator's (critic's) loss of a batch of raw pixels: the generator's samples made without autograd,
+     * real and generated images through the discriminator in one pass (it has no batch norm, so this is the same
+     * function as two passes).
+     */
     NDArray discriminatorLoss(NDArray batch, Noise noise) {
         NDArray real = GanParts.scaled(batch);
-        NDArray fake = fakes(batch, noise).stopGradient();
-        NDArray dReal = discriminator.forward(real, NormMode.TRAIN);
-        NDArray dFake = discriminator.forward(fake, NormMode.TRAIN);
+        NDArray fake = LibTorch.withoutGradients(() -> fakes(batch, noise));
+        long b = batch.getShape().get(0);
+        NDArray d = discriminator.forward(NDArrays.concat(new NDList(real, MemoryLayout.standard(fake))), NormMode.TRAIN);
+        NDArray dReal = d.get("0:" + b);
+        NDArray dFake = d.get(b + ":");
         if (gradientPenalty == 0) {
             return Activation.softPlus(dReal.neg()).mean().add(Activation.softPlus(dFake).mean());
         }
-        long b = batch.getShape().get(0);
         NDArray eps = noise.uniform(batch.getManager(), new Shape(b, 1, 1, 1));
         NDArray mixed = real.mul(eps).add(fake.mul(eps.neg().add(1f)));
         return dFake.mean().sub(dReal.mean()).add(Scalars.mul(penalty(mixed), gradientPenalty));

@@ -1,6 +1,8 @@
 package densitylab.model.gan;
 
 import densitylab.data.ImageSet;
+import densitylab.nn.LibTorch;
+import densitylab.nn.MemoryLayout;
 import densitylab.nn.ModelFiles;
 import densitylab.nn.Noise;
 import densitylab.nn.ParamFactory;
@@ -10,6 +12,7 @@ import densitylab.train.Player;
 import densitylab.train.TrainableModel;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -111,19 +114,22 @@ public final class Ganomaly implements TrainableModel, GanModel {
         return new NDList(z, rec, reEncoder.forward(rec, mode));
     }
 
+    /** The discriminator's loss: G(x) made without autograd, x and G(x) through the discriminator in one pass. */
     NDArray discriminatorLoss(NDArray batch, Noise noise) {
         NDArray v = GanParts.scaled(batch);
-        NDArray rec = generate(v, NormMode.TRAIN).get(1).stopGradient();
-        NDArray real = discriminator.forward(v, NormMode.TRAIN);
-        NDArray fake = discriminator.forward(rec, NormMode.TRAIN);
+        NDArray rec = LibTorch.withoutGradients(() -> generate(v, NormMode.TRAIN).get(1));
+        long b = batch.getShape().get(0);
+        NDArray d = discriminator.forward(NDArrays.concat(new NDList(v, MemoryLayout.standard(rec))), NormMode.TRAIN);
+        NDArray real = d.get("0:" + b);
+        NDArray fake = d.get(b + ":");
         return Activation.softPlus(real.neg()).mean().add(Activation.softPlus(fake).mean());
     }
 
     NDArray generatorLoss(NDArray batch, Noise noise) {
         NDArray v = GanParts.scaled(batch);
         NDList g = generate(v, NormMode.TRAIN);
-        NDArray adv = discriminator.features(v, NormMode.TRAIN).stopGradient().sub(discriminator.features(g.get(1), NormMode.TRAIN))
-                .square().mean();
+        NDArray realFeatures = LibTorch.withoutGradients(() -> discriminator.features(v, NormMode.TRAIN));
+        NDArray adv = realFeatures.sub(discriminator.features(g.get(1), NormMode.TRAIN)).square().mean();
         NDArray con = v.sub(g.get(1)).abs().mean();
         NDArray enc = g.get(0).sub(g.get(2)).square().mean();
         return Scalars.mul(adv, wAdv).add(Scalars.mul(con, wCon)).add(Scalars.mul(enc, wEnc));

@@ -90,18 +90,19 @@ class GanTest {
     @Test
     void dcganLossesMoveTheSamplesTowardTheDataAndTheDiscriminatorSeparatesThem() throws Exception {
         ImageSet data = twoModes(2048, 1);
-        Dcgan m = dcgan(Map.of("preset", "tiny", "width", "16"), 3);
+        Dcgan m = dcgan(Map.of("preset", "tiny"), 3);
         m.fixStandingStatistics(data, 5);
         double before = momentDistance(m.sample(512, 9), data);
-        TrainSettings s = new TrainSettings(4, 6, 0, 32, 1e-3, 20, 0, null, 3600, false, Map.of(), 1);
-        Trainer.Result r = new Trainer(s).train(m, data, null); // 6 epochs of 64 steps
+        // 8 epochs of 64 steps; in a sweep (lr 2e-4, 5e-4, 1e-3; seeds 3-5) 5e-4 ended at 0.15-0.29 of the start
+        TrainSettings s = new TrainSettings(3, 8, 0, 32, 5e-4, 20, 0, null, 3600, false, Map.of(), 2);
+        Trainer.Result r = new Trainer(s).train(m, data, null);
         m.fixStandingStatistics(data, 5);
         ImageSet samples = m.sample(512, 9);
         double after = momentDistance(samples, data);
-        assertThat(r.steps()).isEqualTo(6 * 64);
+        assertThat(r.steps()).isEqualTo(8 * 64);
         assertThat(r.epochLosses()).containsOnlyKeys("discriminator", "generator");
         assertThat(r.trainBpd()).as("a GAN's losses are not bits/dim").isEmpty();
-        assertThat(after).as("moment distance before %.1f, after %.1f", before, after).isLessThan(0.4 * before);
+        assertThat(after).as("moment distance before %.1f, after %.1f", before, after).isLessThan(0.5 * before);
         assertThat(meanLogit(m, data)).isGreaterThan(meanLogit(m, samples));
     }
 
