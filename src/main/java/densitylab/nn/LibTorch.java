@@ -46,6 +46,14 @@ public final class LibTorch {
         }
     }
 
+    /**
+     * libtorch's upsample_nearest2d of x (B, C, h, w) to (B, C, height, width), keeping x's memory order; its backward
+     * is one kernel, where a broadcast's is a slow strided sum.
+     */
+    public static NDArray upsampleNearest(NDArray x, long height, long width) {
+        return JniUtils.interpolate((PtNDArray) x, new long[] {height, width}, 0, false);
+    }
+
     /** d(scalar)/d(leaf) accumulated into every leaf's gradient, as GradientCollector.backward does. */
     public static void backward(NDArray scalar) {
         try (NDArray ones = scalar.onesLike()) {

@@ -19,6 +19,15 @@ public final class Resampling {
         return x.reshape(s[0], s[1], s[2], 1, s[3], 1).broadcast(s[0], s[1], s[2], 2, s[3], 2).reshape(s[0], s[1], 2 * s[2], 2 * s[3]);
     }
 
+    /**
+     * Nearest-neighbour 2x upsampling with libtorch's kernel ({@link LibTorch#upsampleNearest}): the same values as
+     * {@link #nearest2x}, in x's memory order, and a backward pass that is one kernel instead of a broadcast's strided
+     * sum (the GANs' generator: 22 ms of a 211 ms one-worker step was that sum).
+     */
+    public static NDArray upsampleNearest2x(NDArray x) {
+        return LibTorch.upsampleNearest(x, 2 * x.getShape().get(2), 2 * x.getShape().get(3));
+    }
+
     /** (B, C, H, W) to (B, C, 2H, 2W) with x at the even rows and columns and zeros elsewhere. */
     public static NDArray interleaveZeros(NDArray x) {
         long[] s = x.getShape().getShape();

@@ -79,7 +79,7 @@ final class UpNet {
         h = Activation.relu(norms.apply(norm[0], h, gamma[0], beta[0], mode));
         for (int i = 0; i < stages; i++) {
             boolean last = i == stages - 1;
-            h = Conv2d.conv2d(MemoryLayout.channelsLast(Resampling.nearest2x(h)), w[i], last ? lastBias : null, ONE, P1)
+            h = Conv2d.conv2d(Resampling.upsampleNearest2x(MemoryLayout.channelsLast(h)), w[i], last ? lastBias : null, ONE, P1)
                     .singletonOrThrow();
             if (!last) {
                 h = Activation.relu(norms.apply(norm[i + 1], h, gamma[i + 1], beta[i + 1], mode));
