@@ -171,6 +171,37 @@ class GanTest {
         }
     }
 
+    /**
+     * What the issue asked to verify, and why the penalty does not use it: libtorch's backward with create_graph,
+     * reached through DJL's JNI binding, does give differentiable gradients (d/dx of d(x^3)/dx = 6x), but it
+     * accumulates into every leaf's gradient: the second backward adds 6x to the 3x^2 already there. In a loss that
+     * would add the critic's own gradient into its weights (from two workers at once), so {@link DownNet#inputGradient}
+     * writes the critic's input gradient out instead.
+     */
+    @Test
+    void libtorchsCreateGraphBackwardIsDifferentiableButAccumulatesIntoEveryLeaf() {
+        try (NDManager nm = NDManager.newBaseManager()) {
+            NDArray x = nm.create(new float[] {1f, 2f, -3f});
+            x.setRequiresGradient(true);
+            boolean was = ai.djl.pytorch.jni.JniUtils.isGradMode();
+            ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+            try {
+                NDArray y = x.mul(x).mul(x).sum();
+                ai.djl.pytorch.jni.JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) y,
+                        (ai.djl.pytorch.engine.PtNDArray) y.onesLike(), true, true);
+                NDArray first = x.getGradient();
+                assertThat(first.toFloatArray()).containsExactly(3f, 12f, 27f);
+                NDArray second = first.sum();
+                ai.djl.pytorch.jni.JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) second,
+                        (ai.djl.pytorch.engine.PtNDArray) second.onesLike(), false, false);
+                // 3x^2 + 6x: the second-order term added onto the first-order gradient
+                assertThat(x.getGradient().toFloatArray()).containsExactly(9f, 24f, 9f);
+            } finally {
+                ai.djl.pytorch.jni.JniUtils.setGradMode(was);
+            }
+        }
+    }
+
     @Test
     void spectralNormalisationLeavesEveryLayerWithLargestSingularValueOne() {
         Dcgan m = dcgan(Map.of("preset", "tiny", "spectral", "true"), 4);
