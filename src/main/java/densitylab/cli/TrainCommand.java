@@ -58,7 +58,8 @@ final class TrainCommand implements Callable<Integer> {
     Integer epochs;
 
     @Option(names = "--minutes", paramLabel = "M", defaultValue = "0", description = "Time budget of the whole command in minutes "
-            + "(0 = none): training steps get " + STEP_SHARE_PERCENT + "%, then the final bits/dim and samples are computed in chunks "
+            + "(0 = none): training steps get 85%% (GANs, which have no bits/dim to compute, 97%%), then the final bits/dim and "
+            + "samples are computed in chunks "
             + "until the budget is spent (at least one chunk each).")
     double minutes;
 
@@ -381,7 +382,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             // the steps get their share of the budget; the rest is for the final bits/dim and samples
             TrainSettings s = settings.withEpochListener((epoch, model) -> epochSamples(rf, train, epoch, model));
-            trained = kind.train(train, test, minutes > 0 ? s.withMinutes(minutes * STEP_SHARE_PERCENT / 100.0) : s);
+            trained = kind.train(train, test, minutes > 0 ? s.withMinutes(minutes * kind.stepShareOfBudget()) : s);
         } catch (Exception | Error e) {
             if (!resume && Checkpoints.latest(rf.checkpoints()) == null && Files.isDirectory(previous)) {
                 putBack(previous, run); // failed before it replaced anything (bad parameter, shape, memory): nothing lost
@@ -460,8 +461,6 @@ final class TrainCommand implements Callable<Integer> {
     /** Images per chunk of the final bits/dim, and samples per chunk, once the budget may be short. */
     static final int EVAL_CHUNK = 100;
     static final int SAMPLE_CHUNK = 20;
-    /** The share of --minutes the training steps get; the rest is for the final bits/dim and samples. */
-    static final int STEP_SHARE_PERCENT = 85;
 
     /** A mean over the first images of a set, and why it stopped short of the whole set (empty when it did not). */
     record Bounded(double mean, int images, String why) {

@@ -110,6 +110,12 @@ public final class GanKinds {
             return LEARNING_RATE;
         }
 
+        /** No bits/dim to compute after training; standing statistics and 100 samples take seconds. */
+        @Override
+        public double stepShareOfBudget() {
+            return 0.97;
+        }
+
         @Override
         public TrainedModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
             Map<String, String> given = new LinkedHashMap<>(settings.params());
