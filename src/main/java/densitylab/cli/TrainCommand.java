@@ -402,10 +402,9 @@ final class TrainCommand implements Callable<Integer> {
             Trainer.Result tr = trained.training();
             result.put("steps", tr.steps());
             result.put("images_per_second", tr.imagesPerSecond());
-            if (!tr.trainBpd().isEmpty()) {
+            if (tr.lossIsBitsPerDim()) {
                 result.put("epoch_train_bpd", tr.trainBpd());
-            }
-            if (tr.epochLosses().size() > 1 || tr.trainBpd().isEmpty()) {
+            } else {
                 result.put("epoch_losses", tr.epochLosses());
             }
             result.put("epoch_test_bpd", tr.testBpd());

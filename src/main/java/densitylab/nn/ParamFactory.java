@@ -50,12 +50,12 @@ public final class ParamFactory {
         return p;
     }
 
-    /** A constant (not trained). */
     /** Trainable ones of the given shape (a normalisation's scale); draws nothing. */
     public NDArray ones(long... shape) {
         return trainable(manager.ones(new Shape(shape)));
     }
 
+    /** A constant (not trained). */
     public NDArray constant(float[] values, long... shape) {
         return manager.create(values, new Shape(shape));
     }

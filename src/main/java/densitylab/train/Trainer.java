@@ -62,11 +62,15 @@ public final class Trainer {
 
     /**
      * What happened: per-epoch mean training losses of each player (for a single player whose loss is in bits/dim
-     * also as trainBpd; empty otherwise), held-out bits/dim (empty for a model without a likelihood), steps taken
+     * also as trainBpd; null otherwise), held-out bits/dim (empty for a model without a likelihood), steps taken
      * (the first player's updates), and why it stopped.
      */
     public record Result(List<Double> trainBpd, List<Double> testBpd, Map<String, List<Double>> epochLosses, long steps,
                          double seconds, double imagesPerSecond, String stoppedBecause) {
+        /** True for a single player whose loss is in bits/dim (then trainBpd holds its epochs, possibly none). */
+        public boolean lossIsBitsPerDim() {
+            return trainBpd != null;
+        }
     }
 
     /** One player's optimiser state: Adam moments of all its parameters, flattened, and the updates it took. */
@@ -93,6 +97,15 @@ public final class Trainer {
         List<Player> players = model.players();
         if (players.isEmpty() || players.stream().map(Player::name).distinct().count() != players.size()) {
             throw new IllegalArgumentException("a trainable model needs at least one player, with distinct names");
+        }
+        java.util.Set<NDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Player p : players) {
+            for (NDArray a : p.parameters()) {
+                if (!seen.add(a)) {
+                    throw new IllegalArgumentException("player '" + p.name() + "' shares a parameter array " + a.getShape()
+                            + " with another player: each array must belong to one player (it is frozen during the others' steps)");
+                }
+            }
         }
         List<NDArray> scoped = model.scopeArrays();
         List<NDArray> buffers = model.buffers();
@@ -246,7 +259,7 @@ public final class Trainer {
             epochLosses.put(o.player.name(), List.copyOf(o.epochLosses));
         }
         double secs = (System.nanoTime() - start) / 1e9;
-        List<Double> trainBpd = opts.size() == 1 && first.player.lossUnit().equals("bpd") ? first.epochLosses : List.of();
+        List<Double> trainBpd = opts.size() == 1 && first.player.lossUnit().equals("bpd") ? List.copyOf(first.epochLosses) : null;
         return new Result(trainBpd, testBpd, epochLosses, first.steps, secs, images / Math.max(secs, 1e-9), stopped);
     }
 
@@ -422,6 +435,8 @@ public final class Trainer {
         });
         Map<String, Object> state = new LinkedHashMap<>();
         long step = opts.get(0).steps;
+        // the folder's number only grows: one player's steps for one player (as before), all players' together for several
+        long name = opts.size() == 1 ? step : opts.stream().mapToLong(o -> o.steps).sum();
         state.put("step", step);
         state.put("epoch", epoch);
         state.put("batch", batch);
@@ -434,6 +449,6 @@ public final class Trainer {
             opts.forEach(o -> losses.put(o.player.name(), o.epochLosses));
             state.put("losses", losses);
         }
-        return Checkpoints.save(dir, step, all, state);
+        return Checkpoints.save(dir, name, all, state);
     }
 }

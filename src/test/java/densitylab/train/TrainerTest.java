@@ -214,4 +214,34 @@ class TrainerTest {
             assertThat(Math.abs(v)).isLessThanOrEqualTo(0.01f + 1e-6f);
         }
     }
+
+    @Test
+    void playersThatShareAParameterArrayAreRefused() {
+        DelegatingModel m = new DelegatingModel(4) {
+        };
+        DelegatingModel sameArrays = new DelegatingModel(4) {
+            @Override
+            public String name() {
+                return "copy";
+            }
+
+            @Override
+            public java.util.List<NDArray> parameters() {
+                return m.parameters();
+            }
+        };
+        TrainableModel twoPlayers = new TrainableModel() {
+            @Override
+            public NDManager manager() {
+                return m.manager();
+            }
+
+            @Override
+            public java.util.List<Player> players() {
+                return java.util.List.of(m, sameArrays);
+            }
+        };
+        assertThatThrownBy(() -> new Trainer(settings(1, null)).train(twoPlayers, data(10, 1), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shares a parameter array");
+    }
 }

@@ -122,13 +122,13 @@ public final class Dcgan implements TrainableModel, GanModel {
     NDArray discriminatorLoss(NDArray batch, Noise noise) {
         NDArray real = GanParts.scaled(batch);
         NDArray fake = LibTorch.withoutGradients(() -> fakes(batch, noise));
+        if (gradientPenalty == 0) {
+            return GanParts.logisticDiscriminatorLoss(discriminator, real, fake);
+        }
         long b = batch.getShape().get(0);
         NDArray d = discriminator.forward(NDArrays.concat(new NDList(real, MemoryLayout.standard(fake))), NormMode.TRAIN);
         NDArray dReal = d.get("0:" + b);
         NDArray dFake = d.get(b + ":");
-        if (gradientPenalty == 0) {
-            return Activation.softPlus(dReal.neg()).mean().add(Activation.softPlus(dFake).mean());
-        }
         NDArray eps = noise.uniform(batch.getManager(), new Shape(b, 1, 1, 1));
         NDArray mixed = real.mul(eps).add(fake.mul(eps.neg().add(1f)));
         return dFake.mean().sub(dReal.mean()).add(Scalars.mul(penalty(mixed), gradientPenalty));
@@ -169,24 +169,14 @@ public final class Dcgan implements TrainableModel, GanModel {
 
     @Override
     public double[] discriminatorScore(ImageSet images) {
-        return GanParts.perImage(this, "discriminator", manager, allArrays(), images, x -> {
-            NDArray d = logits(x);
-            return gradientPenalty == 0 ? Activation.softPlus(d.neg()) : d.neg();
-        });
+        return GanParts.perImage(this, "discriminator", manager, allArrays(), images,
+                x -> gradientPenalty == 0 ? GanParts.minusLogD(discriminator, x) : logits(x).neg());
     }
 
     @Override
     public ImageSet sample(int n, long seed) {
-        int d = shape[0] * shape[1] * shape[2];
-        byte[] px = new byte[n * d];
-        for (int from = 0; from < n; from += GanParts.BATCH) {
-            int b = Math.min(GanParts.BATCH, n - from);
-            try (NDManager sub = Scopes.open(manager, allArrays())) {
-                byte[] part = GanParts.pixels(generator.forward(GanParts.latents(sub, b, latent, seed + from), NormMode.STANDING));
-                System.arraycopy(part, 0, px, from * d, part.length);
-            }
-        }
-        return ImageSet.of("dcgan samples", shape[0], shape[1], shape[2], px, null);
+        return GanParts.sample(this, "dcgan samples", manager, allArrays(), generator, n, seed,
+                (m, count, first) -> GanParts.latents(m, count, latent, first));
     }
 
     /** Parameters of both players, buffers, standing statistics: everything a forward pass reads and a save writes. */

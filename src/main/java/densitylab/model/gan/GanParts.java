@@ -6,7 +6,12 @@ import densitylab.nn.Scalars;
 import densitylab.nn.Scopes;
 import densitylab.io.Progress;
 
+import densitylab.nn.MemoryLayout;
+
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Activation;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import me.tongfei.progressbar.ProgressBar;
@@ -81,5 +86,48 @@ final class GanParts {
             }
         }
         return out;
+    }
+
+    /**
+     * The discriminator's logistic loss, mean softplus(-D(real)) + mean softplus(D(fake)), with real and generated
+     * images (both scaled, fake made without autograd) through the discriminator in one pass: it has no batch
+     * norm, so this is the same function as two passes, at half the op count.
+     */
+    static NDArray logisticDiscriminatorLoss(DownNet discriminator, NDArray real, NDArray fake) {
+        long b = real.getShape().get(0);
+        NDArray d = discriminator.forward(NDArrays.concat(new NDList(real, MemoryLayout.standard(fake))), NormMode.TRAIN);
+        return Activation.softPlus(d.get("0:" + b).neg()).mean().add(Activation.softPlus(d.get(b + ":")).mean());
+    }
+
+    /** -log D(x) per image for raw pixels x (B), with the discriminator's fixed (standing) statistics. */
+    static NDArray minusLogD(DownNet discriminator, NDArray x) {
+        return Activation.softPlus(discriminator.forward(scaled(x), NormMode.STANDING).reshape(-1).neg());
+    }
+
+    /**
+     * n images decoded from per-image latents (image i's from seed + i, so the images do not depend on how they are
+     * batched), in batches of {@value #BATCH}, with the standing statistics.
+     *
+     * @param latents (manager, count, first seed) to latents (count, L): standard normal, or transformed
+     */
+    static ImageSet sample(GanModel model, String name, NDManager owner, List<NDArray> arrays, UpNet decoder, int n, long seed,
+                           LatentSource latents) {
+        int[] shape = model.shape();
+        int d = shape[0] * shape[1] * shape[2];
+        byte[] px = new byte[n * d];
+        for (int from = 0; from < n; from += BATCH) {
+            int b = Math.min(BATCH, n - from);
+            try (NDManager sub = Scopes.open(owner, arrays)) {
+                byte[] part = pixels(decoder.forward(latents.draw(sub, b, seed + from), NormMode.STANDING));
+                System.arraycopy(part, 0, px, from * d, part.length);
+            }
+        }
+        return ImageSet.of(name, shape[0], shape[1], shape[2], px, null);
+    }
+
+    /** Latent vectors (count, L) for images first..first + count - 1 of a sample. */
+    @FunctionalInterface
+    interface LatentSource {
+        NDArray draw(NDManager manager, int count, long firstSeed);
     }
 }

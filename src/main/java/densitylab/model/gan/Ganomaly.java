@@ -2,7 +2,6 @@ package densitylab.model.gan;
 
 import densitylab.data.ImageSet;
 import densitylab.nn.LibTorch;
-import densitylab.nn.MemoryLayout;
 import densitylab.nn.ModelFiles;
 import densitylab.nn.Noise;
 import densitylab.nn.ParamFactory;
@@ -12,11 +11,9 @@ import densitylab.train.Player;
 import densitylab.train.TrainableModel;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,7 +28,8 @@ import java.util.Map;
  * in-distribution images only. The generator minimises w_adv |f(x) - f(G(x))|^2 (feature matching on the
  * discriminator's last features) + w_con |x - G(x)|_1 (contextual) + w_enc |G_E(x) - E(G(x))|^2 (latent), each a
  * mean; the discriminator the logistic loss on x against G(x). The anomaly score ({@code ganomaly}) is the mean
- * squared distance between the two latent codes G_E(x) and E(G(x)).
+ * squared distance between the two latent codes G_E(x) and E(G(x)), as the authors' code computes it (the paper
+ * writes an L1 norm).
  *
  * <p>The encoders and decoder batch-normalise as in the paper, with each batch's statistics while training and with
  * standing statistics of the training images afterwards ({@link BatchNorms}); the discriminator does not normalise,
@@ -114,15 +112,11 @@ public final class Ganomaly implements TrainableModel, GanModel {
         return new NDList(z, rec, reEncoder.forward(rec, mode));
     }
 
-    /** The discriminator's loss: G(x) made without autograd, x and G(x) through the discriminator in one pass. */
+    /** The discriminator's logistic loss on x against G(x), G(x) made without autograd. */
     NDArray discriminatorLoss(NDArray batch, Noise noise) {
         NDArray v = GanParts.scaled(batch);
         NDArray rec = LibTorch.withoutGradients(() -> generate(v, NormMode.TRAIN).get(1));
-        long b = batch.getShape().get(0);
-        NDArray d = discriminator.forward(NDArrays.concat(new NDList(v, MemoryLayout.standard(rec))), NormMode.TRAIN);
-        NDArray real = d.get("0:" + b);
-        NDArray fake = d.get(b + ":");
-        return Activation.softPlus(real.neg()).mean().add(Activation.softPlus(fake).mean());
+        return GanParts.logisticDiscriminatorLoss(discriminator, v, rec);
     }
 
     NDArray generatorLoss(NDArray batch, Noise noise) {
@@ -195,23 +189,13 @@ public final class Ganomaly implements TrainableModel, GanModel {
 
     @Override
     public double[] discriminatorScore(ImageSet images) {
-        return GanParts.perImage(this, "discriminator", manager, allArrays(), images,
-                x -> Activation.softPlus(discriminator.forward(GanParts.scaled(x), NormMode.STANDING).reshape(-1).neg()));
+        return GanParts.perImage(this, "discriminator", manager, allArrays(), images, x -> GanParts.minusLogD(discriminator, x));
     }
 
     @Override
     public ImageSet sample(int n, long seed) {
-        int d = shape[0] * shape[1] * shape[2];
-        byte[] px = new byte[n * d];
-        for (int from = 0; from < n; from += GanParts.BATCH) {
-            int b = Math.min(GanParts.BATCH, n - from);
-            try (NDManager sub = Scopes.open(manager, allArrays())) {
-                NDArray z = GanParts.latents(sub, b, latent, seed + from).mul(codeStd).add(codeMean);
-                byte[] part = GanParts.pixels(decoder.forward(z, NormMode.STANDING));
-                System.arraycopy(part, 0, px, from * d, part.length);
-            }
-        }
-        return ImageSet.of("ganomaly samples", shape[0], shape[1], shape[2], px, null);
+        return GanParts.sample(this, "ganomaly samples", manager, allArrays(), decoder, n, seed,
+                (m, count, first) -> GanParts.latents(m, count, latent, first).mul(codeStd).add(codeMean));
     }
 
     private List<NDArray> allArrays() {

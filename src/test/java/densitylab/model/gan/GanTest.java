@@ -101,7 +101,7 @@ class GanTest {
         double after = momentDistance(samples, data);
         assertThat(r.steps()).isEqualTo(8 * 64);
         assertThat(r.epochLosses()).containsOnlyKeys("discriminator", "generator");
-        assertThat(r.trainBpd()).as("a GAN's losses are not bits/dim").isEmpty();
+        assertThat(r.lossIsBitsPerDim()).as("a GAN's losses are not bits/dim").isFalse();
         assertThat(after).as("moment distance before %.1f, after %.1f", before, after).isLessThan(0.5 * before);
         assertThat(meanLogit(m, data)).isGreaterThan(meanLogit(m, samples));
     }
