@@ -5,6 +5,7 @@ import densitylab.data.ImageSet;
 import densitylab.eval.Metrics;
 import densitylab.eval.RunFolder;
 import densitylab.io.AtomicFiles;
+import densitylab.model.registry.ModelKinds;
 import densitylab.model.vae.ConvVae;
 import densitylab.model.vae.LikelihoodRegret;
 import densitylab.model.vae.LikelihoodRegret.Variant;
@@ -110,8 +111,11 @@ final class RegretStudyCommand implements Callable<Integer> {
                 continue;
             }
             boolean resume = Files.isDirectory(new RunFolder(run).checkpoints());
+            // train's --minutes bounds the whole command and gives the steps a share of it: ask for as much more as
+            // makes the steps themselves train (m - trained) minutes, the unit of the stages
+            double budget = (m - trained) / ModelKinds.get("vae").stepShareOfBudget();
             List<String> a = new ArrayList<>(List.of("train", "--model", "vae", "--data", in, "--run", run.toString(), "--epochs",
-                    "100000", "--minutes", Double.toString(m - trained), "--eval-limit", "500", "--seed", Long.toString(seed)));
+                    "100000", "--minutes", Double.toString(budget), "--eval-limit", "500", "--seed", Long.toString(seed)));
             if (resume) {
                 a.add("--resume");
             }

@@ -1,5 +1,6 @@
 package densitylab.cli;
 
+import densitylab.eval.RunFolder;
 import densitylab.io.Trees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -69,6 +70,32 @@ class CliEndToEndTest {
                 "--limit", "50");
         assertThat(bad.code()).isNotZero();
         assertThat(bad.err()).contains("needs a likelihood");
+    }
+
+    @Test
+    void regretStudyWritesStagesSweepAndReportAndReusesThemOnARerun() throws Exception {
+        Path dir = tmp.resolve("study");
+        String[] args = {"regret-study", "--dir", dir.toString(), "--minutes", "0.05", "--limit", "16", "--out", "mnist,noise",
+                "--regret-steps", "3", "--encoder-steps", "3", "--sweep-limit", "8", "--sweep-steps", "2", "--sweep-lrs", "1e-2"};
+        Run first = cli(args);
+        assertThat(first.code()).as(first.err()).isZero();
+        Path stage = dir.resolve("stage-0.05.json");
+        assertThat(stage).isRegularFile();
+        assertThat(dir.resolve("sweep.json")).isRegularFile();
+        assertThat(dir.resolve("report.html")).isRegularFile();
+        JsonNode auroc = new ObjectMapper().readTree(stage.toFile()).get("auroc");
+        for (String score : new String[] {"likelihood", "reconstruction", "regret-posterior", "regret-encoder"}) {
+            for (String set : new String[] {"mnist", "noise"}) {
+                assertThat(auroc.get(score).get(set).asDouble()).as(score + " vs " + set).isBetween(0.0, 1.0);
+            }
+        }
+        JsonNode sweep = new ObjectMapper().readTree(dir.resolve("sweep.json").toFile());
+        assertThat(sweep).hasSize(2); // two variants x one step count x one learning rate
+        long stamp = Files.getLastModifiedTime(stage).toMillis();
+        Run again = cli(args);
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(Files.getLastModifiedTime(stage).toMillis()).as("the stage is reused, not recomputed").isEqualTo(stamp);
+        assertThat(new RunFolder(dir.resolve("train")).hasModel()).isTrue();
     }
 
     @Test
