@@ -70,7 +70,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from glow import JavaInit, JavaRandom, TorchInit, default_data_dirs, find_split, read_idx_images  # noqa: E402
-from pixelcnnpp import NoInit, clip_grad_norm, process_stats, put_stats  # noqa: E402
+from pixelcnnpp import NoInit, clip_grad_norm, process_stats, put_stats, timed_training  # noqa: E402
 
 PRESETS = {  # GanKinds.preset: latent, width
     "tiny": (8, 16),
@@ -502,48 +502,20 @@ def main(argv=None):
           file=sys.stderr)
 
     trainer = Trainer(model, args.lr, args.warmup, args.clip, args.d_batch, args.keep_d_grads)
-    n, bs = train.shape[0], args.batch_size
     d_losses, g_losses = [], []
-    step = 0
-    images_all = 0
-    images_timed = 0
-    t_timed = None
-    prof = None
-    if args.profile:
-        prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
-        prof.__enter__()
+
+    def one_step(x, step):
+        d_loss, g_loss = trainer.step(x)
+        d_value, g_value = d_loss.item(), g_loss.item()
+        if not (math.isfinite(d_value) and math.isfinite(g_value)):
+            raise SystemExit(f"losses became {d_value} (discriminator), {g_value} (generator) at step {step}")
+        d_losses.append(d_value)
+        g_losses.append(g_value)
+
     model.train()
     before_training = process_stats()
-    start = time.perf_counter()
-    epoch = 0
-    done = False
-    while not done:
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(args.seed + epoch))
-        for i in range(0, n, bs):
-            x = train[order[i:i + bs]].float()
-            d_loss, g_loss = trainer.step(x)
-            d_value, g_value = d_loss.item(), g_loss.item()
-            if not (math.isfinite(d_value) and math.isfinite(g_value)):
-                raise SystemExit(f"losses became {d_value} (discriminator), {g_value} (generator) at step {step + 1}")
-            d_losses.append(d_value)
-            g_losses.append(g_value)
-            step += 1
-            images_all += x.shape[0]
-            if step == 5:
-                t_timed = time.perf_counter()
-            elif step > 5:
-                images_timed += x.shape[0]
-            if time.perf_counter() - start >= args.seconds:
-                done = True
-                break
-        else:
-            epoch += 1
-    end = time.perf_counter()
-    if prof is not None:
-        prof.__exit__(None, None, None)
-        prof.export_chrome_trace(args.profile)
-    train_seconds = end - start
-    train_ips = images_timed / (end - t_timed) if t_timed is not None and images_timed > 0 else images_all / train_seconds
+    step, images_all, train_seconds, train_ips = timed_training(train, args.batch_size, args.seed, args.seconds,
+                                                               one_step, args.profile)
 
     out = {
         "impl": "pytorch",
@@ -559,7 +531,7 @@ def main(argv=None):
         "generator_param_count": n_gen,
         "discriminator_param_count": n_disc,
         "threads": torch.get_num_threads(),
-        "batch": bs,
+        "batch": args.batch_size,
         "train_seconds": train_seconds,
     }
     put_stats(out, "train", before_training)

@@ -317,6 +317,46 @@ def logistic_log_mass(x, mu, log_scale):
 
 # ----------------------------------------------------------------------------------------------------------
 
+def timed_training(train, batch_size, seed, seconds, step_fn, profile=None):
+    """The benchmarks' training loop, as densitylab's Trainer runs it: epochs of batches shuffled with seed + epoch,
+    step_fn(x, step number from 1) per batch, until `seconds` have passed. Throughput is timed from the 5th step on
+    (warm-up excluded). With profile, torch.profiler records the loop and writes a Chrome trace there.
+    Returns (steps, images, seconds, images per second)."""
+    prof = None
+    if profile:
+        prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
+        prof.__enter__()
+    n = train.shape[0]
+    step = images_all = images_timed = 0
+    t_timed = None
+    start = time.perf_counter()
+    epoch = 0
+    done = False
+    while not done:
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed + epoch))
+        for i in range(0, n, batch_size):
+            x = train[order[i:i + batch_size]].float()
+            step_fn(x, step + 1)
+            step += 1
+            images_all += x.shape[0]
+            if step == 5:
+                t_timed = time.perf_counter()
+            elif step > 5:
+                images_timed += x.shape[0]
+            if time.perf_counter() - start >= seconds:
+                done = True
+                break
+        else:
+            epoch += 1
+    end = time.perf_counter()
+    if prof is not None:
+        prof.__exit__(None, None, None)
+        prof.export_chrome_trace(profile)
+    train_seconds = end - start
+    ips = images_timed / (end - t_timed) if t_timed is not None and images_timed > 0 else images_all / train_seconds
+    return step, images_all, train_seconds, ips
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", metavar="DIR", help="folder with FashionMNIST IDX files (default: densitylab's cache, "
@@ -509,53 +549,25 @@ def main(argv=None):
     warm = args.warmup
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: min(1.0, (k + 1) / warm) if warm > 0 else 1.0)
 
-    n, bs = train.shape[0], args.batch_size
     losses = []
-    step = 0
-    images_all = 0
-    images_timed = 0
-    t_timed = None
-    prof = None
-    if args.profile:
-        prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
-        prof.__enter__()
+
+    def one_step(x, step):
+        opt.zero_grad(set_to_none=True)
+        loss = model.loss(x)
+        loss.backward()
+        if args.clip > 0:
+            clip_grad_norm([p.grad for p in params], args.clip)
+        opt.step()
+        sched.step()
+        value = loss.item()
+        if not math.isfinite(value):
+            raise SystemExit(f"loss became {value} at step {step}")
+        losses.append(value)
+
     model.train()
     before_training = process_stats()
-    start = time.perf_counter()
-    epoch = 0
-    done = False
-    while not done:
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(args.seed + epoch))
-        for i in range(0, n, bs):
-            x = train[order[i:i + bs]].float()
-            opt.zero_grad(set_to_none=True)
-            loss = model.loss(x)
-            loss.backward()
-            if args.clip > 0:
-                clip_grad_norm([p.grad for p in params], args.clip)
-            opt.step()
-            sched.step()
-            value = loss.item()
-            if not math.isfinite(value):
-                raise SystemExit(f"loss became {value} at step {step + 1}")
-            losses.append(value)
-            step += 1
-            images_all += x.shape[0]
-            if step == 5:
-                t_timed = time.perf_counter()
-            elif step > 5:
-                images_timed += x.shape[0]
-            if time.perf_counter() - start >= args.seconds:
-                done = True
-                break
-        else:
-            epoch += 1
-    end = time.perf_counter()
-    if prof is not None:
-        prof.__exit__(None, None, None)
-        prof.export_chrome_trace(args.profile)
-    train_seconds = end - start
-    train_ips = images_timed / (end - t_timed) if t_timed is not None and images_timed > 0 else images_all / train_seconds
+    step, images_all, train_seconds, train_ips = timed_training(train, args.batch_size, args.seed, args.seconds,
+                                                               one_step, args.profile)
 
     out = {
         "impl": "pytorch",
@@ -569,7 +581,7 @@ def main(argv=None):
                    "warmup": args.warmup, "clip": args.clip, "lr": args.lr},
         "param_count": n_params,
         "threads": torch.get_num_threads(),
-        "batch": bs,
+        "batch": args.batch_size,
         "train_seconds": train_seconds,
     }
     put_stats(out, "train", before_training)

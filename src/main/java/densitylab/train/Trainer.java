@@ -307,16 +307,22 @@ public final class Trainer {
         }
     }
 
+    /** What a checkpoint holds, in its order: every player's parameters, the buffers, each player's two moments. */
+    private static List<NDArray> checkpointArrays(List<Optimizer> opts, List<NDArray> buffers) {
+        List<NDArray> all = new ArrayList<>();
+        opts.forEach(o -> all.addAll(o.params));
+        all.addAll(buffers);
+        opts.forEach(o -> {
+            all.add(o.m1);
+            all.add(o.m2);
+        });
+        return all;
+    }
+
     /** Restores parameters, buffers, moments, step counts and loss histories from a checkpoint. */
     private static void restore(Checkpoints.Loaded l, Path ck, List<Optimizer> opts, List<NDArray> buffers, List<Double> testBpd)
             throws IOException {
-        List<NDArray> targets = new ArrayList<>();
-        opts.forEach(o -> targets.addAll(o.params));
-        targets.addAll(buffers);
-        opts.forEach(o -> {
-            targets.add(o.m1);
-            targets.add(o.m2);
-        });
+        List<NDArray> targets = checkpointArrays(opts, buffers);
         if (l.arrays().size() != targets.size()) {
             int params = targets.size() - buffers.size() - 2 * opts.size();
             throw new IOException(ck + ": holds " + l.arrays().size() + " arrays, the model has " + params + " parameters, "
@@ -426,13 +432,7 @@ public final class Trainer {
 
     private Path checkpoint(Path dir, List<Optimizer> opts, List<NDArray> buffers, int epoch, int batch, List<Double> testBpd)
             throws IOException {
-        List<NDArray> all = new ArrayList<>();
-        opts.forEach(o -> all.addAll(o.params));
-        all.addAll(buffers);
-        opts.forEach(o -> {
-            all.add(o.m1);
-            all.add(o.m2);
-        });
+        List<NDArray> all = checkpointArrays(opts, buffers);
         Map<String, Object> state = new LinkedHashMap<>();
         long step = opts.get(0).steps;
         // the folder's number only grows: one player's steps for one player (as before), all players' together for several

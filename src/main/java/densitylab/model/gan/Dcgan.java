@@ -2,26 +2,19 @@ package densitylab.model.gan;
 
 import densitylab.data.ImageSet;
 import densitylab.nn.LibTorch;
-import densitylab.nn.MemoryLayout;
-import densitylab.nn.ModelFiles;
 import densitylab.nn.Noise;
 import densitylab.nn.ParamFactory;
 import densitylab.nn.Scalars;
 import densitylab.nn.Scopes;
 import densitylab.train.Player;
-import densitylab.train.TrainableModel;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,38 +28,25 @@ import java.util.Map;
  * {@code spectral=true} normalises its weights spectrally. The generator batch-normalises with each batch's
  * statistics while training and with standing statistics afterwards ({@link BatchNorms}).
  */
-public final class Dcgan implements TrainableModel, GanModel {
+public final class Dcgan extends AbstractGan {
     /** Latent vectors per recorded batch, and batches, of the standing statistics. */
     private static final int STANDING_BATCH = 128;
     private static final int STANDING_BATCHES = 16;
 
-    private final int[] shape;
-    private final Map<String, String> params;
     private final int latent;
     private final double gradientPenalty;
-    private final double beta1;
-    private final NDManager manager;
-    private final BatchNorms norms;
     private final UpNet generator;
     private final DownNet discriminator;
     private final List<Player> players;
 
     Dcgan(int[] shape, Map<String, String> params, int latent, int width, boolean spectral, double gradientPenalty,
           double beta1, long seed) {
-        int stages = GanParts.stages(shape, "dcgan");
+        super("dcgan", shape, params, beta1);
         if (!(gradientPenalty >= 0)) {
             throw new IllegalArgumentException("gp (the WGAN-GP penalty weight) must be >= 0, got " + gradientPenalty);
         }
-        if (!(beta1 >= 0 && beta1 < 1)) {
-            throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
-        }
-        this.shape = shape.clone();
-        this.params = new LinkedHashMap<>(params);
         this.latent = latent;
         this.gradientPenalty = gradientPenalty;
-        this.beta1 = beta1;
-        this.manager = NDManager.newBaseManager();
-        this.norms = new BatchNorms(manager);
         ParamFactory f = new ParamFactory(manager, seed);
         generator = new UpNet(f, norms, shape, stages, width, latent);
         discriminator = new DownNet(f, norms, shape, stages, width, 1, false);
@@ -75,11 +55,6 @@ public final class Dcgan implements TrainableModel, GanModel {
         }
         players = List.of(new GanPlayer("discriminator", discriminator.parameters(), this::discriminatorLoss, beta1),
                 new GanPlayer("generator", generator.parameters(), this::generatorLoss, beta1));
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
     }
 
     @Override
@@ -125,10 +100,10 @@ public final class Dcgan implements TrainableModel, GanModel {
         if (gradientPenalty == 0) {
             return GanParts.logisticDiscriminatorLoss(discriminator, real, fake);
         }
+        NDList d = GanParts.realAndFake(discriminator, real, fake);
+        NDArray dReal = d.get(0);
+        NDArray dFake = d.get(1);
         long b = batch.getShape().get(0);
-        NDArray d = discriminator.forward(NDArrays.concat(new NDList(real, MemoryLayout.standard(fake))), NormMode.TRAIN);
-        NDArray dReal = d.get("0:" + b);
-        NDArray dFake = d.get(b + ":");
         NDArray eps = noise.uniform(batch.getManager(), new Shape(b, 1, 1, 1));
         NDArray mixed = real.mul(eps).add(fake.mul(eps.neg().add(1f)));
         return dFake.mean().sub(dReal.mean()).add(Scalars.mul(penalty(mixed), gradientPenalty));
@@ -180,7 +155,8 @@ public final class Dcgan implements TrainableModel, GanModel {
     }
 
     /** Parameters of both players, buffers, standing statistics: everything a forward pass reads and a save writes. */
-    private List<NDArray> allArrays() {
+    @Override
+    List<NDArray> allArrays() {
         List<NDArray> all = new ArrayList<>(generator.parameters());
         all.addAll(discriminator.parameters());
         all.addAll(discriminator.buffers());
@@ -188,37 +164,8 @@ public final class Dcgan implements TrainableModel, GanModel {
         return all;
     }
 
-    @Override
-    public List<NDArray> scopeArrays() {
-        return allArrays();
-    }
-
     int latent() {
         return latent;
     }
 
-    @Override
-    public String kind() {
-        return "dcgan";
-    }
-
-    @Override
-    public int[] shape() {
-        return shape.clone();
-    }
-
-    /** The hyper-parameters it was built with. */
-    public Map<String, String> params() {
-        return Map.copyOf(params);
-    }
-
-    @Override
-    public void save(Path dir) throws IOException {
-        ModelFiles.writeParameters(dir, allArrays());
-        ModelFiles.writeMeta(dir, kind(), shape, params);
-    }
-
-    void restore(Path dir) throws IOException {
-        ModelFiles.readParameters(dir, allArrays());
-    }
 }

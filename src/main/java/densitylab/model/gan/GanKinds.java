@@ -67,6 +67,10 @@ public final class GanKinds {
 
     /** Builds an untrained GAN of a kind for a shape [C, H, W]; given params are merged over the preset's. */
     public static TrainableModel build(String kind, int[] shape, Map<String, String> given, long seed) {
+        return create(kind, shape, given, seed);
+    }
+
+    private static AbstractGan create(String kind, int[] shape, Map<String, String> given, long seed) {
         Map<String, String> p = new LinkedHashMap<>(defaults(kind));
         p.putAll(preset(given.getOrDefault("preset", p.get("preset"))));
         p.putAll(given);
@@ -120,28 +124,24 @@ public final class GanKinds {
         public TrainedModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
             Map<String, String> given = new LinkedHashMap<>(settings.params());
             resolvedParams(settings); // rejects unknown keys
-            TrainableModel m = build(name(), train.shape(), given, settings.seed());
+            AbstractGan m = create(name(), train.shape(), given, settings.seed());
             StringBuilder sizes = new StringBuilder();
             for (Player p : m.players()) {
                 sizes.append(String.format("%s %,d parameters; ", p.name(), p.parameters().stream().mapToLong(a -> a.getShape().size()).sum()));
             }
             LoggerFactory.getLogger(GanKinds.class).info("{}: {}{}", name(), sizes, given);
             Trainer.Result r = new Trainer(settings).train(m, train, test);
-            ((GanModel) m).fixStandingStatistics(train, settings.seed());
-            return new TrainedModel((GanModel) m, r);
+            m.fixStandingStatistics(train, settings.seed());
+            return new TrainedModel(m, r);
         }
 
         @Override
         public GanModel load(Path dir) throws IOException {
             var meta = ModelFiles.readMeta(dir);
             Map<String, String> p = ModelFiles.params(meta);
-            TrainableModel m = build(name(), ModelFiles.shape(meta), p, Long.parseLong(p.get("seed")));
-            if (m instanceof Dcgan d) {
-                d.restore(dir);
-            } else {
-                ((Ganomaly) m).restore(dir);
-            }
-            return (GanModel) m;
+            AbstractGan m = create(name(), ModelFiles.shape(meta), p, Long.parseLong(p.get("seed")));
+            m.restore(dir);
+            return m;
         }
     }
 }

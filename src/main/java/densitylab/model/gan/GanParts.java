@@ -89,14 +89,19 @@ final class GanParts {
     }
 
     /**
-     * The discriminator's logistic loss, mean softplus(-D(real)) + mean softplus(D(fake)), with real and generated
-     * images (both scaled, fake made without autograd) through the discriminator in one pass: it has no batch
-     * norm, so this is the same function as two passes, at half the op count.
+     * The discriminator's outputs (B) on real and on generated images (both scaled, fake made without autograd),
+     * computed in one pass: it has no batch norm, so this is the same function as two passes, at half the op count.
      */
-    static NDArray logisticDiscriminatorLoss(DownNet discriminator, NDArray real, NDArray fake) {
+    static NDList realAndFake(DownNet discriminator, NDArray real, NDArray fake) {
         long b = real.getShape().get(0);
         NDArray d = discriminator.forward(NDArrays.concat(new NDList(real, MemoryLayout.standard(fake))), NormMode.TRAIN);
-        return Activation.softPlus(d.get("0:" + b).neg()).mean().add(Activation.softPlus(d.get(b + ":")).mean());
+        return new NDList(d.get("0:" + b), d.get(b + ":"));
+    }
+
+    /** The discriminator's logistic loss: mean softplus(-D(real)) + mean softplus(D(fake)). */
+    static NDArray logisticDiscriminatorLoss(DownNet discriminator, NDArray real, NDArray fake) {
+        NDList d = realAndFake(discriminator, real, fake);
+        return Activation.softPlus(d.get(0).neg()).mean().add(Activation.softPlus(d.get(1)).mean());
     }
 
     /** -log D(x) per image for raw pixels x (B), with the discriminator's fixed (standing) statistics. */

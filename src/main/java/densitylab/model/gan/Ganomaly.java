@@ -2,23 +2,18 @@ package densitylab.model.gan;
 
 import densitylab.data.ImageSet;
 import densitylab.nn.LibTorch;
-import densitylab.nn.ModelFiles;
 import densitylab.nn.Noise;
 import densitylab.nn.ParamFactory;
 import densitylab.nn.Scalars;
 import densitylab.nn.Scopes;
 import densitylab.train.Player;
-import densitylab.train.TrainableModel;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -36,19 +31,14 @@ import java.util.Map;
  * so its score of an image does not depend on the batch. GANomaly's latent space is not a prior: {@link #sample}
  * decodes latents drawn from a diagonal Gaussian fitted to the training images' codes.
  */
-public final class Ganomaly implements TrainableModel, GanModel {
+public final class Ganomaly extends AbstractGan {
     private static final int STANDING_BATCH = 128;
     private static final int STANDING_IMAGES = 2048;
 
-    private final int[] shape;
-    private final Map<String, String> params;
     private final int latent;
     private final double wAdv;
     private final double wCon;
     private final double wEnc;
-    private final double beta1;
-    private final NDManager manager;
-    private final BatchNorms norms;
     private final DownNet encoder;
     private final UpNet decoder;
     private final DownNet reEncoder;
@@ -60,21 +50,16 @@ public final class Ganomaly implements TrainableModel, GanModel {
 
     Ganomaly(int[] shape, Map<String, String> params, int latent, int width, double wAdv, double wCon, double wEnc, double beta1,
              long seed) {
-        int stages = GanParts.stages(shape, "ganomaly");
+        super("ganomaly", shape, params, beta1);
         for (double w : new double[] {wAdv, wCon, wEnc}) {
             if (!(w >= 0)) {
                 throw new IllegalArgumentException("the loss weights w-adv, w-con and w-enc must be >= 0, got " + wAdv + ", " + wCon + ", " + wEnc);
             }
         }
-        this.shape = shape.clone();
-        this.params = new LinkedHashMap<>(params);
         this.latent = latent;
         this.wAdv = wAdv;
         this.wCon = wCon;
         this.wEnc = wEnc;
-        this.beta1 = beta1;
-        this.manager = NDManager.newBaseManager();
-        this.norms = new BatchNorms(manager);
         ParamFactory f = new ParamFactory(manager, seed);
         encoder = new DownNet(f, norms, shape, stages, width, latent, true);
         decoder = new UpNet(f, norms, shape, stages, width, latent);
@@ -93,11 +78,6 @@ public final class Ganomaly implements TrainableModel, GanModel {
     Ganomaly withIdentityGenerator() {
         identityGenerator = true;
         return this;
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
     }
 
     @Override
@@ -198,7 +178,8 @@ public final class Ganomaly implements TrainableModel, GanModel {
                 (m, count, first) -> GanParts.latents(m, count, latent, first).mul(codeStd).add(codeMean));
     }
 
-    private List<NDArray> allArrays() {
+    @Override
+    List<NDArray> allArrays() {
         List<NDArray> all = new ArrayList<>(encoder.parameters());
         all.addAll(decoder.parameters());
         all.addAll(reEncoder.parameters());
@@ -209,33 +190,4 @@ public final class Ganomaly implements TrainableModel, GanModel {
         return all;
     }
 
-    @Override
-    public List<NDArray> scopeArrays() {
-        return allArrays();
-    }
-
-    @Override
-    public String kind() {
-        return "ganomaly";
-    }
-
-    @Override
-    public int[] shape() {
-        return shape.clone();
-    }
-
-    /** The hyper-parameters it was built with. */
-    public Map<String, String> params() {
-        return Map.copyOf(params);
-    }
-
-    @Override
-    public void save(Path dir) throws IOException {
-        ModelFiles.writeParameters(dir, allArrays());
-        ModelFiles.writeMeta(dir, kind(), shape, params);
-    }
-
-    void restore(Path dir) throws IOException {
-        ModelFiles.readParameters(dir, allArrays());
-    }
 }
