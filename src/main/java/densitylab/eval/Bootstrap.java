@@ -68,7 +68,7 @@ public final class Bootstrap {
     }
 
     /** Quantile {@code p} of ascending {@code sorted}, linear interpolation (numpy "linear", Hyndman-Fan type 7). */
-    static double quantile(double[] sorted, double p) {
+    public static double quantile(double[] sorted, double p) {
         double h = (sorted.length - 1) * p;
         int lo = (int) Math.floor(h);
         int hi = Math.min(lo + 1, sorted.length - 1);

@@ -41,4 +41,18 @@ public record ProcessStats(long minorFaults, double systemSeconds) {
         }
         return new ProcessStats(minorFaults - earlier.minorFaults, systemSeconds - earlier.systemSeconds);
     }
+
+    /** The process's peak resident memory in bytes (VmHWM of /proc/self/status), or -1 where it cannot be read. */
+    public static long peakResidentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
 }

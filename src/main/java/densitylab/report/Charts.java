@@ -54,9 +54,17 @@ public final class Charts {
      * @throws IllegalArgumentException when sets has no entry for inSet
      */
     public static BufferedImage histogram(String score, String inSet, Map<String, double[]> sets) {
+        return histogram(score + ": score distributions", SCORE_AXIS, inSet, sets);
+    }
+
+    /**
+     * {@link #histogram(String, String, Map)} of any per-image values under a title and x-axis title of their own;
+     * inSet is the reference set whose spread sets the window.
+     */
+    public static BufferedImage histogram(String title, String xTitle, String inSet, Map<String, double[]> sets) {
         List<String> names = ordered(inSet, sets);
         Bins bins = Bins.over(sets.values(), sets.get(inSet));
-        XYChart chart = newChart(score + ": score distributions", SCORE_AXIS, "density");
+        XYChart chart = newChart(title, xTitle, "density");
         double top = 0.0;
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
@@ -251,10 +259,7 @@ public final class Charts {
         }
 
         private static double quantile(double[] sorted, double q) {
-            double pos = q * (sorted.length - 1);
-            int i = (int) Math.floor(pos);
-            int j = Math.min(sorted.length - 1, i + 1);
-            return sorted[i] + (pos - i) * (sorted[j] - sorted[i]);
+            return densitylab.eval.Bootstrap.quantile(sorted, q);
         }
 
         /** Number of finite values outside [lo, hi] (drawn in the edge bins). */

@@ -141,7 +141,9 @@ final class BatchGradients implements AutoCloseable {
         for (int j = 0; j < passes.size(); j++) {
             ImageSet pass = passes.get(j);
             try (NDManager own = scope.newSubManager()) {
-                NDArray l = model.loss(pass.toNDArray(own), new Noise(j == 0 ? seed : Noise.seedOf(seed, j, 0, 0)));
+                Noise noise = new Noise(j == 0 ? seed : Noise.seedOf(seed, j, 0, 0));
+                NDArray l = model.needsLabels() ? model.loss(pass.toNDArray(own), pass.labelsToNDArray(own), noise)
+                        : model.loss(pass.toNDArray(own), noise);
                 double v = valueOf(l);
                 if (!Double.isFinite(v)) {
                     return v;

@@ -34,6 +34,23 @@ public interface Player {
     NDArray loss(NDArray batch, Noise noise);
 
     /**
+     * True for a player that learns from the images' labels (a classifier): the Trainer then calls
+     * {@link #loss(NDArray, NDArray, Noise)} and refuses a training set without labels. Default false.
+     */
+    default boolean needsLabels() {
+        return false;
+    }
+
+    /**
+     * The loss of a labelled batch, under the same rules as {@link #loss(NDArray, Noise)}; labels are the batch's
+     * class indices (B), int32, in the batch's manager. Called only when {@link #needsLabels()}; the default ignores
+     * the labels.
+     */
+    default NDArray loss(NDArray batch, NDArray labels, Noise noise) {
+        return loss(batch, noise);
+    }
+
+    /**
      * The unit of {@link #loss} in progress bars and logs: "bpd" (the default) for -log P(x) in bits per dimension
      * or a bound on it, "" for a loss that is no likelihood.
      */

@@ -107,6 +107,12 @@ public final class Trainer {
                 }
             }
         }
+        for (Player p : players) {
+            if (p.needsLabels() && !train.hasLabels()) {
+                throw new IllegalArgumentException("player '" + p.name() + "' learns from labels, but training set '"
+                        + train.name() + "' has none");
+            }
+        }
         List<NDArray> scoped = model.scopeArrays();
         List<NDArray> buffers = model.buffers();
         NDManager mm = model.manager();

@@ -1,5 +1,6 @@
 package densitylab.model.flow;
 
+import densitylab.model.LatentModel;
 import densitylab.model.TemperedSampling;
 import densitylab.model.TrainableDensityModel;
 import densitylab.nn.Scalars;
@@ -28,7 +29,7 @@ import java.util.Random;
  * a multi-scale flow to a standard normal. log P(x) >= log N(z) + log|det| (flow and logit) - D log 256,
  * the discrete bound of SCIENCE.md, so bits/dim compare with every other model.
  */
-public final class FlowModel implements TrainableDensityModel, TemperedSampling {
+public final class FlowModel implements TrainableDensityModel, TemperedSampling, LatentModel {
     private static final int SCORE_BATCH = 256;
     private final String kind;
     private final int[] shape;
@@ -128,18 +129,41 @@ public final class FlowModel implements TrainableDensityModel, TemperedSampling 
     /** n samples at temperature t (z ~ N(0, t^2); t &lt; 1 gives smoother, more typical images). */
     @Override
     public ImageSet sample(int n, long seed, double temperature) {
-        int d = shape[0] * shape[1] * shape[2];
+        return decode(latents(n, seed, temperature));
+    }
+
+    /** One latent dimension per pixel: the flow is a bijection. */
+    @Override
+    public int latentDims() {
+        return shape[0] * shape[1] * shape[2];
+    }
+
+    @Override
+    public float[] latents(int n, long seed) {
+        return latents(n, seed, 1.0);
+    }
+
+    /** n x D values of t times a standard normal, in order from one generator seeded with seed. */
+    private float[] latents(int n, long seed, double temperature) {
         Random g = new Random(seed);
+        float[] z = new float[n * latentDims()];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = (float) (temperature * g.nextGaussian());
+        }
+        return z;
+    }
+
+    /** The inverse flow and logit of each latent vector, quantized to 8 bits (a NaN pixel becomes 0). */
+    @Override
+    public ImageSet decode(float[] z) {
+        int n = LatentModel.count(this, z);
+        int d = latentDims();
         byte[] px = new byte[n * d];
         for (int from = 0; from < n; from += SCORE_BATCH) {
             int b = Math.min(SCORE_BATCH, n - from);
-            float[] z = new float[b * d];
-            for (int i = 0; i < z.length; i++) {
-                z[i] = (float) (temperature * g.nextGaussian());
-            }
             try (NDManager sub = Scopes.open(manager, scopeArrays)) {
-                NDArray x = logit.inverse(flow.inverse(sub.create(z, new Shape(b, d))));
-                float[] v = x.toFloatArray();
+                NDArray zb = sub.create(java.util.Arrays.copyOfRange(z, from * d, (from + b) * d), new Shape(b, d));
+                float[] v = logit.inverse(flow.inverse(zb)).toFloatArray();
                 for (int i = 0; i < v.length; i++) {
                     px[from * d + i] = Dequantize.quantize(Float.isNaN(v[i]) ? 0 : v[i]);
                 }

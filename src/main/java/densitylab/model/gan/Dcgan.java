@@ -149,9 +149,14 @@ public final class Dcgan extends AbstractGan {
     }
 
     @Override
-    public ImageSet sample(int n, long seed) {
-        return GanParts.sample(this, "dcgan samples", manager, allArrays(), generator, n, seed,
-                (m, count, first) -> GanParts.latents(m, count, latent, first));
+    UpNet generator() {
+        return generator;
+    }
+
+    /** Standard-normal latents. */
+    @Override
+    NDArray drawLatents(NDManager m, int count, long firstSeed) {
+        return GanParts.latents(m, count, latent, firstSeed);
     }
 
     /** Parameters of both players, buffers, standing statistics: everything a forward pass reads and a save writes. */
@@ -164,7 +169,8 @@ public final class Dcgan extends AbstractGan {
         return all;
     }
 
-    int latent() {
+    @Override
+    public int latentDims() {
         return latent;
     }
 

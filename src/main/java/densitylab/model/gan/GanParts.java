@@ -109,30 +109,4 @@ final class GanParts {
         return Activation.softPlus(discriminator.forward(scaled(x), NormMode.STANDING).reshape(-1).neg());
     }
 
-    /**
-     * n images decoded from per-image latents (image i's from seed + i, so the images do not depend on how they are
-     * batched), in batches of {@value #BATCH}, with the standing statistics.
-     *
-     * @param latents (manager, count, first seed) to latents (count, L): standard normal, or transformed
-     */
-    static ImageSet sample(GanModel model, String name, NDManager owner, List<NDArray> arrays, UpNet decoder, int n, long seed,
-                           LatentSource latents) {
-        int[] shape = model.shape();
-        int d = shape[0] * shape[1] * shape[2];
-        byte[] px = new byte[n * d];
-        for (int from = 0; from < n; from += BATCH) {
-            int b = Math.min(BATCH, n - from);
-            try (NDManager sub = Scopes.open(owner, arrays)) {
-                byte[] part = pixels(decoder.forward(latents.draw(sub, b, seed + from), NormMode.STANDING));
-                System.arraycopy(part, 0, px, from * d, part.length);
-            }
-        }
-        return ImageSet.of(name, shape[0], shape[1], shape[2], px, null);
-    }
-
-    /** Latent vectors (count, L) for images first..first + count - 1 of a sample. */
-    @FunctionalInterface
-    interface LatentSource {
-        NDArray draw(NDManager manager, int count, long firstSeed);
-    }
 }

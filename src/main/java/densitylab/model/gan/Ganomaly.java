@@ -173,9 +173,19 @@ public final class Ganomaly extends AbstractGan {
     }
 
     @Override
-    public ImageSet sample(int n, long seed) {
-        return GanParts.sample(this, "ganomaly samples", manager, allArrays(), decoder, n, seed,
-                (m, count, first) -> GanParts.latents(m, count, latent, first).mul(codeStd).add(codeMean));
+    UpNet generator() {
+        return decoder;
+    }
+
+    /** Standard-normal latents mapped onto the Gaussian of the training codes (fitted per dimension). */
+    @Override
+    NDArray drawLatents(NDManager m, int count, long firstSeed) {
+        return GanParts.latents(m, count, latent, firstSeed).mul(codeStd).add(codeMean);
+    }
+
+    @Override
+    public int latentDims() {
+        return latent;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package densitylab.model.vae;
 
 import densitylab.nn.LogMath;
+import densitylab.model.LatentModel;
 import densitylab.model.TrainableDensityModel;
 import densitylab.nn.Scalars;
 import ai.djl.ndarray.NDArray;
@@ -27,6 +28,7 @@ import me.tongfei.progressbar.ProgressBar;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +45,7 @@ import java.util.SplittableRandom;
  * encoder ascends sum_k w_k grad log q(z_k|x), a stochastic descent on KL(p(z|x) || q(z|x)). Its reported loss
  * is the IWAE bound in bits/dim. {@link #logProb} is the IWAE estimate with {@link #evalSamples} samples.
  */
-public final class ConvVae implements TrainableDensityModel, AmortizedVae {
+public final class ConvVae implements TrainableDensityModel, AmortizedVae, LatentModel {
     private static final Shape S2 = new Shape(2, 2);
     private static final Shape P1 = new Shape(1, 1);
     private static final Shape ONE = new Shape(1, 1);
@@ -122,10 +124,6 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae {
     @Override
     public List<NDArray> parameters() {
         return parameters;
-    }
-
-    int latent() {
-        return latent;
     }
 
     PixelDecoder decoder() {
@@ -385,20 +383,41 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae {
     }
 
     @Override
-    public ImageSet sample(int n, long seed) {
+    public int latentDims() {
+        return latent;
+    }
+
+    /** Standard-normal latents, image i's from its own seed (seed + i). */
+    @Override
+    public float[] latents(int n, long seed) {
+        try (NDManager sub = manager.newSubManager()) {
+            return noise(sub, n, 1, seed).toFloatArray();
+        }
+    }
+
+    /** The decoder's mode (most likely pixel values) at each latent vector, in batches of 256. */
+    @Override
+    public ImageSet decode(float[] z) {
+        int n = LatentModel.count(this, z);
         int d = (int) dims();
         byte[] px = new byte[n * d];
         for (int from = 0; from < n; from += 256) {
             int b = Math.min(256, n - from);
             try (NDManager sub = Scopes.open(manager, parameters)) {
-                NDArray z = noise(sub, b, 1, seed + from).reshape(b, latent);
-                float[] v = decoder.mode(decode(z)).toFloatArray();
+                NDArray zb = sub.create(Arrays.copyOfRange(z, from * latent, (from + b) * latent), new Shape(b, latent));
+                float[] v = decoder.mode(decode(zb)).toFloatArray();
                 for (int i = 0; i < v.length; i++) {
                     px[from * d + i] = (byte) Math.max(0, Math.min(255, Math.round(v[i])));
                 }
             }
         }
         return ImageSet.of("vae samples", shape[0], shape[1], shape[2], px, null);
+    }
+
+    /** {@link #decode} of {@link #latents}. */
+    @Override
+    public ImageSet sample(int n, long seed) {
+        return decode(latents(n, seed));
     }
 
     @Override

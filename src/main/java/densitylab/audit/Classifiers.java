@@ -1,0 +1,89 @@
+package densitylab.audit;
+
+import densitylab.data.ImageSet;
+import densitylab.train.TrainSettings;
+import densitylab.train.Trainer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The audit's classifier for a training set, trained once and cached under
+ * {@code CACHE/classifiers/SHA256-KIND/} by the SHA-256 of the training data (pixels and labels), so every audit of
+ * models of the same data shares it. A cache folder appears whole or not at all: it is written beside its final name
+ * and renamed into place.
+ */
+public final class Classifiers {
+    private static final Logger LOG = LoggerFactory.getLogger(Classifiers.class);
+    /** Passes over the training set. */
+    public static final int EPOCHS = 3;
+
+    private Classifiers() {
+    }
+
+    /** A trained classifier and its accuracy on held-out images (NaN when there were none with labels). */
+    public record Trained(Classifier classifier, double testAccuracy, boolean fromCache, Path dir) {
+    }
+
+    /**
+     * The cached classifier for train, or one trained now ({@value #EPOCHS} epochs of Adam 1e-3, batch 64, seed 0)
+     * and cached.
+     *
+     * @param test labelled held-out images whose accuracy is recorded (may be null)
+     * @throws IllegalArgumentException when train has no labels
+     */
+    public static Trained forTrainingSet(ImageSet train, ImageSet test, Path cacheRoot) throws IOException {
+        if (!train.hasLabels()) {
+            throw new IllegalArgumentException("'" + train.name() + "' has no labels to train the audit's classifier on; "
+                    + "give --features pixel or a VAE run folder instead");
+        }
+        Path dir = cacheRoot.resolve("classifiers").resolve(train.sha256() + "-" + Classifier.KIND);
+        if (Files.isRegularFile(dir.resolve("model.json"))) {
+            Classifier c = Classifier.load(dir);
+            double acc = test != null && test.hasLabels() ? c.accuracy(test) : Double.NaN;
+            return new Trained(c, acc, true, dir);
+        }
+        int classes = 0;
+        for (int label : train.labels()) {
+            if (label < 0) {
+                throw new IllegalArgumentException("'" + train.name() + "' has a negative label " + label);
+            }
+            classes = Math.max(classes, label + 1);
+        }
+        LOG.info("training the audit's classifier on {} ({} images, {} classes); cached in {}", train.name(), train.size(), classes, dir);
+        Classifier c = new Classifier(train.shape(), classes, 0);
+        TrainSettings s = TrainSettings.defaults(0).withEpochs(EPOCHS);
+        Trainer.Result r = new Trainer(s).train(c, train, null);
+        double acc = test != null && test.hasLabels() ? c.accuracy(test) : Double.NaN;
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("train_sha256", train.sha256());
+        facts.put("train_images", train.size());
+        facts.put("epochs", EPOCHS);
+        facts.put("steps", r.steps());
+        facts.put("seconds", r.seconds());
+        facts.put("test_accuracy", acc);
+        Files.createDirectories(dir.getParent());
+        Path tmp = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".tmp");
+        try {
+            c.save(tmp, facts);
+            try {
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, dir);
+            }
+        } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+            LOG.info("another process cached a classifier for this set first; keeping it");
+        } finally {
+            densitylab.io.Trees.delete(tmp);
+        }
+        return new Trained(c, acc, false, dir);
+    }
+}
