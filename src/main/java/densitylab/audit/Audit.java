@@ -19,8 +19,10 @@ import java.util.Map;
  * the Frechet distance, precision/recall and the birthday test in the last (semantic) space, each beside the same
  * number for held-out images against held-out images, and interpolations. {@link AuditReport} writes it.
  *
- * <p>The held-out set is cut in two halves A and B of the same size as the samples (at most half the set each): the
- * samples and A are compared with the training set; the samples are compared with A, and B with A for the floor.
+ * <p>The first held-out images (up to {@link Settings#heldOutForDistances}) are the memorization reference: their
+ * distances to the training set are what the samples' are compared with, within the classes the classifier predicts.
+ * For the distribution fit the held-out set is cut in two halves A and B of the same size as the samples (at most half
+ * the set each): the samples are compared with A, and B with A for the floor.
  */
 public final class Audit {
     private static final Logger LOG = LoggerFactory.getLogger(Audit.class);
@@ -38,25 +40,38 @@ public final class Audit {
      * @param gridRows           samples shown with their neighbours
      * @param interpolationRows  lines drawn
      * @param interpolationSteps images per line
+     * @param heldOutForDistances held-out images whose nearest training images are the memorization reference (the
+     *                           first ones of the held-out set; per class, enough for a 1st percentile)
      */
     public record Settings(int samples, int k, long seed, int birthdayBatch, int gridRows, int interpolationRows,
-                           int interpolationSteps) {
+                           int interpolationSteps, int heldOutForDistances) {
         /** Checks the numbers. */
         public Settings {
-            if (samples < 2 || k < 1 || birthdayBatch < 2 || gridRows < 1 || interpolationRows < 1 || interpolationSteps < 2) {
+            if (samples < 2 || k < 1 || birthdayBatch < 2 || gridRows < 1 || interpolationRows < 1 || interpolationSteps < 2
+                    || heldOutForDistances < 1) {
                 throw new IllegalArgumentException("audit settings: need samples >= 2, k >= 1, birthday batch >= 2, rows >= 1, "
-                        + "steps >= 2");
+                        + "steps >= 2, held-out images >= 1");
             }
         }
 
-        /** 1,000 samples, 5 neighbours, seed 0, birthday batches of 500, 10 grid rows, 8 lines of 10 steps. */
+        /**
+         * 1,000 samples, 5 neighbours, seed 0, birthday batches of 500, 10 grid rows, 8 lines of 10 steps, 5,000 held-out
+         * images as the memorization reference.
+         */
         public static Settings defaults() {
-            return new Settings(1000, 5, 0, 500, 10, 8, 10);
+            return new Settings(1000, 5, 0, 500, 10, 8, 10, 5000);
         }
 
         /** A copy with another number of samples (the birthday batch capped by it). */
         public Settings withSamples(int n) {
-            return new Settings(n, k, seed, Math.min(birthdayBatch, n), gridRows, interpolationRows, interpolationSteps);
+            return new Settings(n, k, seed, Math.min(birthdayBatch, n), gridRows, interpolationRows, interpolationSteps,
+                    heldOutForDistances);
+        }
+
+        /** A copy with another k and seed. */
+        public Settings withNeighbours(int newK, long newSeed) {
+            return new Settings(samples, newK, newSeed, birthdayBatch, gridRows, interpolationRows, interpolationSteps,
+                    heldOutForDistances);
         }
     }
 
@@ -77,14 +92,14 @@ public final class Audit {
      * Everything the audit found.
      *
      * @param coverage        null without a classifier
-     * @param testCoverage    the held-out images' coverage under the same classifier (its own errors), or null
+     * @param testCoverage    the held-out reference images' coverage under the same classifier (its own errors), or null
      * @param classifierAccuracy the classifier's accuracy on held-out images (NaN without labels or classifier)
      * @param latent          latent interpolations, or null for a model without a latent space
      * @param pixel           pixel-space interpolations between the same end points (or between samples)
      * @param closestPairs    the birthday test's closest sample pairs, side by side (row-major pairs)
      * @param seconds         wall time of each stage
      */
-    public record Result(String model, Settings settings, ImageSet samples, int heldOutPerHalf, List<SpaceAudit> spaces,
+    public record Result(String model, Settings settings, ImageSet samples, int trainImages, int heldOutPerHalf, List<SpaceAudit> spaces,
                          String semanticSpace, Coverage coverage, Coverage testCoverage, double classifierAccuracy,
                          Versus<Double> frechet, Versus<PrecisionRecall> precisionRecall, Versus<BirthdayTest> birthday,
                          ImageSet closestPairs, ImageSet latent, ImageSet pixel, Map<String, Double> seconds,
@@ -127,12 +142,21 @@ public final class Audit {
         }
         ImageSet testA = heldOut.subset(0, half);
         ImageSet testB = heldOut.subset(half, 2 * half);
+        ImageSet reference = heldOut.subset(0, Math.max(half, Math.min(heldOut.size(), settings.heldOutForDistances())));
         Map<String, Double> seconds = new LinkedHashMap<>();
         Clock clock = new Clock(seconds);
 
         LOG.info("drawing {} samples from the {}", settings.samples(), model.kind());
         ImageSet samples = model.sample(settings.samples(), settings.seed());
         clock.lap("sampling");
+
+        int[] sampleClasses = null;
+        int[] referenceClasses = null;
+        if (classifier != null) {
+            sampleClasses = classifier.predict(samples);
+            referenceClasses = classifier.predict(reference);
+            clock.lap("classes");
+        }
 
         List<SpaceAudit> audits = new ArrayList<>();
         Features sampleF = null;
@@ -142,13 +166,14 @@ public final class Audit {
         for (FeatureSpace space : spaces) {
             Features trainF = space.embed(train);
             sampleF = space.embed(samples);
-            testAF = space.embed(testA);
+            Features referenceF = space.embed(reference);
+            testAF = referenceF.rows(0, half);
             testBF = space.embed(testB);
             clock.lap("features (" + space.name() + ")");
             Neighbours.Result ns = Neighbours.search(sampleF, trainF, settings.k());
-            Neighbours.Result nt = Neighbours.search(testAF, trainF, 1);
+            Neighbours.Result nt = Neighbours.search(referenceF, trainF, 1);
             clock.lap("nearest neighbours (" + space.name() + ")");
-            lastMemorization = Memorization.of(space.name(), ns, nt);
+            lastMemorization = Memorization.of(space.name(), ns, nt, sampleClasses, referenceClasses);
             audits.add(new SpaceAudit(space.name(), space.description(), trainF.metric(), lastMemorization,
                     neighbourGrid(samples, train, ns, settings.gridRows())));
             LOG.info(lastMemorization.verdict());
@@ -158,9 +183,8 @@ public final class Audit {
         Coverage coverage = null;
         Coverage testCoverage = null;
         if (classifier != null && train.hasLabels()) {
-            coverage = Coverage.of(train.labels(), classifier.predict(samples), classifier.classes());
-            testCoverage = Coverage.of(train.labels(), classifier.predict(testA), classifier.classes());
-            clock.lap("coverage");
+            coverage = Coverage.of(train.labels(), sampleClasses, classifier.classes());
+            testCoverage = Coverage.of(train.labels(), referenceClasses, classifier.classes());
         }
 
         Features firstSamples = sampleF.rows(0, half);
@@ -193,7 +217,7 @@ public final class Audit {
             pixel = Interpolations.pixel(samples.subset(0, pairs), samples.subset(pairs, 2 * pairs), settings.interpolationSteps());
         }
         clock.lap("interpolations");
-        return new Result(model.kind(), settings, samples, half, audits, semantic, coverage, testCoverage, classifierAccuracy,
+        return new Result(model.kind(), settings, samples, train.size(), half, audits, semantic, coverage, testCoverage, classifierAccuracy,
                 fd, pr, new Versus<>(bs, bt), pairGrid(samples, bs), latent, pixel, seconds, ProcessStats.peakResidentBytes());
     }
 

@@ -63,8 +63,9 @@ public final class AuditReport {
     }
 
     private static String subtitle(Audit.Result r) {
-        return String.format(Locale.ROOT, "%d samples against the training set and %d + %d held-out images; %s",
-                r.samples().size(), r.heldOutPerHalf(), r.heldOutPerHalf(),
+        return String.format(Locale.ROOT, "%d samples against %d training images and %d held-out images (two halves of %d for "
+                        + "the distribution fit); %s", r.samples().size(), r.trainImages(), r.spaces().get(0).memorization().test().count(),
+                r.heldOutPerHalf(),
                 r.memorized() ? "MEMORIZATION found" : "no sign of memorization");
     }
 
@@ -73,6 +74,8 @@ public final class AuditReport {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("settings", r.settings());
         m.put("samples", r.samples().size());
+        m.put("train_images", r.trainImages());
+        m.put("held_out_reference", r.spaces().get(0).memorization().test().count());
         m.put("held_out_per_half", r.heldOutPerHalf());
         m.put("memorized", r.memorized());
         Map<String, Object> spaces = new LinkedHashMap<>();
@@ -82,6 +85,7 @@ public final class AuditReport {
             e.put("description", s.description());
             e.put("metric", s.metric().name());
             e.put("memorized", mem.memorized());
+            e.put("by_predicted_class", mem.byGroup());
             e.put("threshold", Memorization.THRESHOLD);
             e.put("fraction_below_test_p1", mem.fractionBelowP1());
             e.put("test_p1", mem.testP1());

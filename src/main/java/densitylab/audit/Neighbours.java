@@ -157,8 +157,8 @@ public final class Neighbours {
 
     private static void l1Integers(Features queries, Features reference, boolean excludeSelf, Top top, ProgressBar bar) {
         int d = queries.dims();
-        byte[] q = bytes(queries);
-        byte[] r = queries == reference ? q : bytes(reference);
+        int[] q = ints(queries);
+        int[] r = queries == reference ? q : ints(reference);
         int n = reference.count();
         int tasks = (queries.count() + L1_QUERIES - 1) / L1_QUERIES;
         java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
@@ -194,20 +194,24 @@ public final class Neighbours {
         }
     }
 
-    /** sum |a[i] - b[i]| over d unsigned bytes: the loop the JIT vectorises. */
-    private static int sumAbsDiff(byte[] a, int oa, byte[] b, int ob, int d) {
+    /**
+     * sum |a[i] - b[i]| over d ints: the loop the JIT vectorises. On ints it runs about 4x as fast as on bytes or
+     * shorts (Java 17, AVX-512: 4.6 against 1.2 billion values per second and thread), whose widening C2 does not
+     * vectorise here, so the features are widened to ints once.
+     */
+    private static int sumAbsDiff(int[] a, int oa, int[] b, int ob, int d) {
         int s = 0;
         for (int t = 0; t < d; t++) {
-            s += Math.abs((a[oa + t] & 0xff) - (b[ob + t] & 0xff));
+            s += Math.abs(a[oa + t] - b[ob + t]);
         }
         return s;
     }
 
-    private static byte[] bytes(Features f) {
+    private static int[] ints(Features f) {
         float[] v = f.values();
-        byte[] b = new byte[v.length];
+        int[] b = new int[v.length];
         for (int i = 0; i < v.length; i++) {
-            b[i] = (byte) (int) v[i];
+            b[i] = (int) v[i];
         }
         return b;
     }

@@ -83,6 +83,14 @@ final class AuditCommand implements Callable<Integer> {
         if (trainSet.sha256().equals(testSet.sha256())) {
             throw new IllegalArgumentException("--train and --test are the same images; give a held-out set with --test");
         }
+        EncoderSpace encoderSpace = null;
+        if (!features.equals("classifier") && !features.equals("pixel")) {
+            GenerativeModel vae = new RunFolder(Path.of(features)).loadModel();
+            if (!(vae instanceof AmortizedVae encoder)) {
+                throw new IllegalArgumentException("--features " + features + ": that run holds a " + vae.kind() + ", not a VAE");
+            }
+            encoderSpace = new EncoderSpace(encoder, features);
+        }
         List<FeatureSpace> spaces = new ArrayList<>(List.of(new PixelSpace()));
         Classifier classifier = null;
         double accuracy = Double.NaN;
@@ -96,16 +104,11 @@ final class AuditCommand implements Callable<Integer> {
         }
         if (features.equals("classifier")) {
             spaces.add(new ClassifierSpace(classifier, accuracy));
-        } else if (!features.equals("pixel")) {
-            GenerativeModel vae = new RunFolder(Path.of(features)).loadModel();
-            if (!(vae instanceof AmortizedVae encoder)) {
-                throw new IllegalArgumentException("--features " + features + ": that run holds a " + vae.kind() + ", not a VAE");
-            }
-            spaces.add(new EncoderSpace(encoder, features));
+        } else if (encoderSpace != null) {
+            spaces.add(encoderSpace);
         }
         Audit.Settings settings = Audit.Settings.defaults().withSamples(samples);
-        settings = new Audit.Settings(settings.samples(), k, seed, settings.birthdayBatch(), settings.gridRows(),
-                settings.interpolationRows(), settings.interpolationSteps());
+        settings = settings.withNeighbours(k, seed);
         long start = System.nanoTime();
         Audit.Result result = Audit.run(model, trainSet, testSet, spaces, classifier, accuracy, settings);
         double seconds = (System.nanoTime() - start) / 1e9;

@@ -42,6 +42,47 @@ class CliEndToEndTest {
     }
 
     @Test
+    void auditWritesItsPageAndNumbersForAGanAndRefusesAFeatureRunThatIsNoVae() throws Exception {
+        Path run = tmp.resolve("audited");
+        Run t = cli("train", "--model", "dcgan", "--param", "preset=tiny", "--data", "fashion-mnist", "--limit", "256",
+                "--epochs", "1", "--batch-size", "32", "--run", run.toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        String[] common = {"audit", "--run", run.toString(), "--samples", "100", "--train-limit", "2000", "--test-limit", "600",
+                "--classifier-cache", tmp.resolve("cache").toString()};
+        Run a = cli(common);
+        assertThat(a.code()).as(a.err()).isZero();
+        assertThat(a.out()).contains("classifier: ").contains("trained now").contains("Frechet distance").contains("pixel: ")
+                .contains("coverage: ");
+        assertThat(run.resolve("audit.html")).isRegularFile();
+        String html = Files.readString(run.resolve("audit.html"));
+        assertThat(html).contains("Nearest training images (pixel space)").contains("Mode coverage").contains("Birthday test")
+                .contains("straight lines in the latent space").contains("data:image/png;base64");
+        JsonNode r = new ObjectMapper().readTree(run.resolve("audit.json").toFile()).get("result");
+        assertThat(r.get("samples").asInt()).isEqualTo(100);
+        assertThat(r.get("spaces").has("pixel")).isTrue();
+        assertThat(r.get("spaces").has("classifier")).isTrue();
+        assertThat(r.get("spaces").get("pixel").get("by_predicted_class").asBoolean()).isTrue();
+        assertThat(r.get("coverage").get("classes").asInt()).isEqualTo(10);
+        assertThat(r.get("distribution_fit").get("frechet").get("samples").asDouble()).isPositive();
+
+        Run again = cli(common);
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.out()).contains("(cached)");
+
+        Run pixelOnly = cli("audit", "--run", run.toString(), "--samples", "50", "--train-limit", "500", "--test-limit", "200",
+                "--features", "pixel");
+        assertThat(pixelOnly.code()).as(pixelOnly.err()).isZero();
+        JsonNode p = new ObjectMapper().readTree(run.resolve("audit.json").toFile()).get("result");
+        assertThat(p.get("spaces").has("classifier")).isFalse();
+        assertThat(p.has("coverage")).isFalse();
+
+        Run bad = cli("audit", "--run", run.toString(), "--samples", "50", "--train-limit", "500", "--test-limit", "200",
+                "--features", run.toString());
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("holds a dcgan, not a VAE");
+    }
+
+    @Test
     void aGanTrainsWithinItsBudgetSamplesEachEpochAndEvaluatesWithoutBitsPerDim() throws Exception {
         Path run = tmp.resolve("gan");
         Run t = cli("train", "--model", "ganomaly", "--param", "preset=tiny", "--data", "fashion-mnist", "--limit", "256",
