@@ -54,12 +54,18 @@ public final class AuditReport {
 
     /** Writes RUN/audit.html and RUN/audit.json, each atomically. */
     public static void write(Audit.Result r, Path html, Path json, Map<String, Object> provenance) throws IOException {
+        write(r, html, json, provenance, List.of());
+    }
+
+    /** {@link #write(Audit.Result, Path, Path, Map)} with the classes' names in label order (may be empty). */
+    public static void write(Audit.Result r, Path html, Path json, Map<String, Object> provenance, List<String> classNames)
+            throws IOException {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("model", r.model());
         doc.put("provenance", provenance);
         doc.put("result", json(r));
         AtomicFiles.write(json, ModelFiles.JSON.writeValueAsBytes(doc));
-        HtmlReport.writePage(html, "Sample audit: " + r.model(), subtitle(r), sections(r), provenance);
+        HtmlReport.writePage(html, "Sample audit: " + r.model(), subtitle(r), sections(r, classNames), provenance);
     }
 
     private static String subtitle(Audit.Result r) {
@@ -149,7 +155,7 @@ public final class AuditReport {
         return q;
     }
 
-    private static List<ReportData.Section> sections(Audit.Result r) {
+    private static List<ReportData.Section> sections(Audit.Result r, List<String> classNames) {
         List<ReportData.Section> out = new ArrayList<>();
         out.add(new ReportData.Section("verdict", "Verdict", summaryParagraphs(r), List.of(fitTable(r)), List.of()));
         out.add(new ReportData.Section("samples", "Samples", List.of("The first 100 of the " + r.samples().size() + " samples."),
@@ -158,7 +164,7 @@ public final class AuditReport {
             out.add(memorizationSection(r, s));
         }
         if (r.coverage() != null) {
-            out.add(coverageSection(r));
+            out.add(coverageSection(r, classNames));
         }
         out.add(birthdaySection(r));
         out.add(interpolationSection(r));
@@ -217,12 +223,12 @@ public final class AuditReport {
                                 grid(s.neighbours(), s.neighbours().size(), m.samples().k() + 1))));
     }
 
-    private static ReportData.Section coverageSection(Audit.Result r) {
+    private static ReportData.Section coverageSection(Audit.Result r, List<String> classNames) {
         Coverage c = r.coverage();
         List<List<String>> rows = new ArrayList<>();
         for (int k = 0; k < c.trainShare().length; k++) {
             boolean covered = c.trainShare()[k] > 0 && c.sampleShare()[k] >= Coverage.COVERED * c.trainShare()[k];
-            rows.add(List.of(Integer.toString(k), pct(c.trainShare()[k]), pct(c.sampleShare()[k]), pct(r.testCoverage().sampleShare()[k]),
+            rows.add(List.of(k < classNames.size() ? k + " " + classNames.get(k) : Integer.toString(k), pct(c.trainShare()[k]), pct(c.sampleShare()[k]), pct(r.testCoverage().sampleShare()[k]),
                     covered ? "yes" : "NO"));
         }
         double[] xs = new double[c.trainShare().length];

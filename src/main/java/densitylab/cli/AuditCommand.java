@@ -121,7 +121,9 @@ final class AuditCommand implements Callable<Integer> {
         provenance.put("audit_seconds", seconds);
         provenance.put("versions", RunFolder.versions());
         Path html = run.resolve("audit.html");
-        AuditReport.write(result, html, run.resolve("audit.json"), provenance);
+        DataResolver.Spec parsed = DataResolver.parse(trainSpec);
+        List<String> classNames = parsed.isPath() ? List.of() : densitylab.data.Catalog.classNames(parsed.base());
+        AuditReport.write(result, html, run.resolve("audit.json"), provenance, classNames);
         AuditReport.summary(result).forEach(System.out::println);
         System.out.printf(Locale.ROOT, "audit took %.1f s (peak resident memory %.2f GB) -> %s%n", seconds,
                 result.peakResidentBytes() / 1e9, html);

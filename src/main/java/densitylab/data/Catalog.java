@@ -131,4 +131,15 @@ public final class Catalog {
         }
         return d;
     }
+
+    private static final Map<String, List<String>> CLASS_NAMES = Map.of(
+            "mnist", List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+            "fashion-mnist", List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                    "Ankle boot"),
+            "cifar10", List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"));
+
+    /** The names of a catalog data set's classes in label order, or an empty list where the catalog has none. */
+    public static List<String> classNames(String name) {
+        return CLASS_NAMES.getOrDefault(name, List.of());
+    }
 }
