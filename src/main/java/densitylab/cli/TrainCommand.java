@@ -392,7 +392,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         GenerativeModel m = trained.model();
         double trainSecs = (System.nanoTime() - t0) / 1e9;
-        m.save(rf.modelDir());
+        ModelKinds.save(m, rf.modelDir());
         ImageSet samples = sampleWithin(m, SAMPLES, seed, deadline);
         ImageGrid.writePng(samples, samples.size(), rf.samples());
 

@@ -184,4 +184,50 @@ public final class Images {
             }
         }
     }
+
+    /**
+     * One image as a set of its own shape: 1 channel for a gray image, else 3 (see {@link #fromBufferedImage}).
+     *
+     * @throws DataFormatException naming source when the image has no pixels or cannot be converted
+     */
+    public static ImageSet fromImage(BufferedImage img, String source) throws DataFormatException {
+        if (img == null || img.getWidth() <= 0 || img.getHeight() <= 0) {
+            throw new DataFormatException(source + ": image has no pixels");
+        }
+        Decoded d;
+        try {
+            d = fromBufferedImage(img);
+        } catch (RuntimeException e) {
+            throw new DataFormatException(source + ": cannot convert its pixels (" + e + ")", e);
+        }
+        return ImageSet.wrap(source, d.channels(), d.height(), d.width(), d.chw(), null);
+    }
+
+    /**
+     * Decodes an encoded image (PNG, JPEG, BMP, GIF: what javax.imageio reads) to a set of one image.
+     *
+     * @throws DataFormatException naming source when the bytes are no image, corrupt or truncated
+     */
+    public static ImageSet decode(byte[] encoded, String source) throws DataFormatException {
+        BufferedImage img = null;
+        try (javax.imageio.stream.ImageInputStream in = javax.imageio.ImageIO.createImageInputStream(
+                new java.io.ByteArrayInputStream(encoded))) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = javax.imageio.ImageIO.getImageReaders(in);
+            if (readers.hasNext()) {
+                javax.imageio.ImageReader reader = readers.next();
+                try {
+                    reader.setInput(in, true, true);
+                    img = reader.read(0, reader.getDefaultReadParam());
+                } finally {
+                    reader.dispose();
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new DataFormatException(source + ": corrupt or unsupported image (" + e.getMessage() + ")", e);
+        }
+        if (img == null) {
+            throw new DataFormatException(source + ": not a readable image: no javax.imageio decoder recognises its content");
+        }
+        return fromImage(img, source);
+    }
 }

@@ -142,4 +142,59 @@ public final class ModelFiles {
         }
         return v;
     }
+
+    /** The checksum file written beside a saved model, in {@code sha256sum} format ("HEX  NAME" per file). */
+    public static final String MANIFEST = "manifest.sha256";
+
+    /**
+     * Writes dir/{@value #MANIFEST} with the SHA-256 of every file under dir (sorted relative paths, '/'-separated),
+     * atomically; {@code sha256sum -c manifest.sha256} in dir checks it too.
+     */
+    public static void writeManifest(Path dir) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Path f : filesUnder(dir)) {
+            sb.append(densitylab.io.Sha256.of(dir.resolve(f))).append("  ").append(f.toString().replace('\\', '/')).append('\n');
+        }
+        AtomicFiles.writeString(dir.resolve(MANIFEST), sb.toString());
+    }
+
+    /**
+     * Checks every file listed in dir/{@value #MANIFEST} against its SHA-256; a model saved before manifests existed
+     * (no manifest) passes.
+     *
+     * @throws IOException naming the first file that is missing or does not match, or a malformed manifest line
+     */
+    public static void verifyManifest(Path dir) throws IOException {
+        Path m = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(m)) {
+            return;
+        }
+        for (String line : Files.readAllLines(m)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            int sep = line.indexOf("  ");
+            String name = sep == 64 ? line.substring(66) : null;
+            if (name == null || name.isEmpty() || name.contains("..") || name.startsWith("/")) {
+                throw new IOException(m + ": malformed line '" + line + "'");
+            }
+            Path f = dir.resolve(name);
+            if (!Files.isRegularFile(f)) {
+                throw new IOException(f + " is listed in " + m + " but missing");
+            }
+            if (!densitylab.io.Sha256.of(f).equals(line.substring(0, 64))) {
+                throw new IOException(f + " does not match its SHA-256 in " + m + ": the model file was changed or corrupted "
+                        + "after it was written; retrain, or restore the file");
+            }
+        }
+    }
+
+    /** Relative paths of the regular files under dir, the manifest and temporary files excepted, sorted. */
+    public static java.util.List<Path> filesUnder(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).map(dir::relativize)
+                    .filter(p -> !p.toString().equals(MANIFEST) && !p.getFileName().toString().endsWith(".part"))
+                    .sorted().toList();
+        }
+    }
 }

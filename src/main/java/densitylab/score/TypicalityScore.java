@@ -27,6 +27,15 @@ public final class TypicalityScore implements OodScore {
         return this;
     }
 
+    /** Sets the mean training bits/dim that fit would learn (a fitted score restored from a saved detector). */
+    public TypicalityScore withTrainMean(double mean) {
+        if (!Double.isFinite(mean)) {
+            throw new IllegalArgumentException("typicality's training mean must be finite, got " + mean);
+        }
+        trainMean = mean;
+        return this;
+    }
+
     /** The mean training bits/dim learned by fit. */
     public double trainMean() {
         return trainMean;

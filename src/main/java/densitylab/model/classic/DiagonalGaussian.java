@@ -30,9 +30,12 @@ public final class DiagonalGaussian implements DensityModel {
 
     /** Maximum-likelihood fit to one seeded dequantization of the images. */
     public static DiagonalGaussian fit(ImageSet train, long seed) {
-        int d = train.dims();
-        int n = train.size();
-        float[] y = Dequantize.uniform(train, seed);
+        return fit(Dequantize.uniform(train, seed), train.size(), train.shape());
+    }
+
+    /** Maximum-likelihood fit to n dequantized images y (row-major n x D) of the given shape. */
+    static DiagonalGaussian fit(float[] y, int n, int[] shape) {
+        int d = y.length / n;
         double[] mean = Dequantize.columnMeans(y, n, d);
         double[] var = new double[d];
         for (int i = 0; i < n; i++) {
@@ -44,7 +47,7 @@ public final class DiagonalGaussian implements DensityModel {
         for (int k = 0; k < d; k++) {
             var[k] = Math.max(MIN_VARIANCE, var[k] / n);
         }
-        return new DiagonalGaussian(train.shape(), mean, var);
+        return new DiagonalGaussian(shape, mean, var);
     }
 
     @Override
@@ -61,7 +64,7 @@ public final class DiagonalGaussian implements DensityModel {
     public double[] logProb(ImageSet images) {
         Shapes.check(this, images);
         int d = images.dims();
-        float[] y = Dequantize.uniform(images, Dequantize.SCORING_SEED);
+        float[] y = Dequantize.scoring(images);
         double constant = 0;
         for (int k = 0; k < d; k++) {
             constant += -0.5 * Math.log(2 * Math.PI * var[k]);

@@ -237,7 +237,7 @@ public final class GaussianMixture implements DensityModel {
         Shapes.check(this, images);
         int d = images.dims();
         int k = logWeights.length;
-        float[] y = Dequantize.uniform(images, Dequantize.SCORING_SEED);
+        float[] y = Dequantize.scoring(images);
         double[] constants = componentConstants();
         return IntStream.range(0, images.size()).parallel().mapToDouble(i -> {
             double[] l = new double[k];

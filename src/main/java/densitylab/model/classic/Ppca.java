@@ -200,7 +200,7 @@ public final class Ppca implements DensityModel {
     public double[] logProb(ImageSet images) {
         Shapes.check(this, images);
         int d = images.dims();
-        float[] y = Dequantize.uniform(images, Dequantize.SCORING_SEED);
+        float[] y = Dequantize.scoring(images);
         return IntStream.range(0, images.size()).parallel()
                 .mapToDouble(i -> logDensity(y, i * d) - d * Units.LOG_256).toArray();
     }

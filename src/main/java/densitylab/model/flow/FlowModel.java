@@ -111,7 +111,7 @@ public final class FlowModel implements TrainableDensityModel, TemperedSampling,
         int o = 0;
         for (ImageSet batch : images.batches(SCORE_BATCH)) {
             try (NDManager sub = Scopes.open(manager, scopeArrays)) {
-                float[] y = Dequantize.uniform(batch, Dequantize.SCORING_SEED + o);
+                float[] y = Dequantize.scoring(batch);
                 NDArray lp = logProbOfDequantized(sub.create(y, new Shape(batch.size(), shape[0], shape[1], shape[2])), false);
                 for (float v : lp.toFloatArray()) {
                     out[o++] = v;

@@ -50,8 +50,20 @@ public final class ModelKinds {
         return k;
     }
 
-    /** Loads the model saved in dir (its model.json names the kind). */
+    /**
+     * Loads the model saved in dir (its model.json names the kind), after checking its files against the SHA-256
+     * manifest {@link #save} wrote.
+     *
+     * @throws IOException naming a file that does not match the manifest
+     */
     public static GenerativeModel load(Path dir) throws IOException {
+        ModelFiles.verifyManifest(dir);
         return get(ModelFiles.readMeta(dir).get("kind").asText()).load(dir);
+    }
+
+    /** Saves model into dir and writes the SHA-256 manifest of its files, which {@link #load} checks. */
+    public static void save(GenerativeModel model, Path dir) throws IOException {
+        model.save(dir);
+        ModelFiles.writeManifest(dir);
     }
 }

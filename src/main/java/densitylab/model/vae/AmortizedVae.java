@@ -27,8 +27,11 @@ public interface AmortizedVae {
     /** The ELBO per example in nats for the posterior (mu, logvar), each (B, L), and noise eps (B, 1, L). */
     NDArray elbo(NDArray x, NDArray mu, NDArray logvar, NDArray eps);
 
-    /** Standard-normal noise (B, K, L) for images first .. first + B - 1 of a scored set, each from its own seed. */
-    NDArray scoringNoise(NDManager m, int b, int k, int first);
+    /**
+     * Standard-normal noise (B, K, L) for the B images of a scored batch, each image's from a seed of its pixel values
+     * ({@code Dequantize.contentSeeds}), so an image's score does not depend on the set or batch it is in.
+     */
+    NDArray scoringNoise(NDManager m, densitylab.data.ImageSet images, int k);
 
     /** Images per batch when many are scored at once. */
     int scoringBatch();

@@ -316,9 +316,19 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
      * that an image's draws do not depend on which batch it is in.
      */
     NDArray noise(NDManager m, int b, int k, long firstSeed) {
+        long[] seeds = new long[b];
+        for (int i = 0; i < b; i++) {
+            seeds[i] = firstSeed + i;
+        }
+        return noise(m, seeds, k);
+    }
+
+    /** Standard-normal noise (B, K, L): image i's K x L values from its own generator seeded with seeds[i]. */
+    NDArray noise(NDManager m, long[] seeds, int k) {
+        int b = seeds.length;
         float[] v = new float[b * k * latent];
         for (int i = 0, o = 0; i < b; i++) {
-            SplittableRandom r = new SplittableRandom(firstSeed + i); // mixes its seed
+            SplittableRandom r = new SplittableRandom(seeds[i]); // mixes its seed
             for (int j = 0; j < k * latent; j++) {
                 v[o++] = (float) r.nextGaussian();
             }
@@ -326,13 +336,10 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
         return m.create(v, new Shape(b, k, latent));
     }
 
-    /**
-     * Standard-normal noise (B, K, L) for the images first .. first + B - 1 of a scored set, each image's K x L
-     * values drawn from its own seeded generator, so that an image's score does not depend on how the set is batched.
-     */
+    /** Each image's K x L values from a generator seeded by its pixel values. */
     @Override
-    public NDArray scoringNoise(NDManager m, int b, int k, int first) {
-        return noise(m, b, k, Dequantize.SCORING_SEED + first);
+    public NDArray scoringNoise(NDManager m, ImageSet images, int k) {
+        return noise(m, Dequantize.contentSeeds(images, Dequantize.SCORING_SEED), k);
     }
 
     /**
@@ -348,7 +355,7 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
             for (ImageSet part : images.batches(batch)) {
                 try (NDManager sub = Scopes.open(manager, parameters)) {
                     NDArray x = part.toNDArray(sub);
-                    float[] v = fn.apply(x, scoringNoise(sub, part.size(), k, o)).toFloatArray();
+                    float[] v = fn.apply(x, scoringNoise(sub, part, k)).toFloatArray();
                     for (float f : v) {
                         out[o++] = f;
                     }

@@ -83,7 +83,7 @@ public final class LikelihoodRegret {
             for (ImageSet part : batches) {
                 try (NDManager sub = Scopes.open(vae.manager(), params)) {
                     NDArray x = part.toNDArray(sub);
-                    NDArray eps = vae.scoringNoise(sub, part.size(), 1, o);
+                    NDArray eps = vae.scoringNoise(sub, part, 1);
                     List<NDArray> start = new ArrayList<>();
                     if (variant == Variant.ENCODER) {
                         for (NDArray w : vae.encoderParameters()) {

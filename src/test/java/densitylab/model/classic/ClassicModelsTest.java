@@ -49,10 +49,11 @@ class ClassicModelsTest {
     @Test
     void gaussianAttainsTheMaximumLikelihoodValueOnItsTrainingNoise() {
         ImageSet x = structured(300, 1, 3, 4, 1);
-        DiagonalGaussian g = DiagonalGaussian.fit(x, Dequantize.SCORING_SEED);
+        // fitted to the noise the scores use (each image's drawn from a seed of its pixels)
+        float[] y = Dequantize.scoring(x);
+        DiagonalGaussian g = DiagonalGaussian.fit(y, x.size(), x.shape());
         double[] lp = g.logProb(x);
         // at the MLE: mean log N = -D/2 (1 + log 2 pi) - 1/2 sum log var; computed here from the data itself
-        float[] y = Dequantize.uniform(x, Dequantize.SCORING_SEED);
         int d = x.dims();
         double expected = -d * Units.LOG_256 - 0.5 * d * (1 + Math.log(2 * Math.PI));
         for (int k = 0; k < d; k++) {
@@ -86,7 +87,7 @@ class ClassicModelsTest {
         }
         DMatrixRMaj inv = new DMatrixRMaj(d, d);
         CommonOps_DDRM.invert(c, inv);
-        float[] y = Dequantize.uniform(x, Dequantize.SCORING_SEED);
+        float[] y = Dequantize.scoring(x);
         double[] mean = p.mean();
         double[] lp = p.logProb(x);
         for (int i = 0; i < 20; i++) {

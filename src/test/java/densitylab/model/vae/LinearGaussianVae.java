@@ -103,10 +103,12 @@ final class LinearGaussianVae implements AmortizedVae, AutoCloseable {
     }
 
     @Override
-    public NDArray scoringNoise(NDManager m, int n, int k, int first) {
+    public NDArray scoringNoise(NDManager m, densitylab.data.ImageSet images, int k) {
+        int n = images.size();
+        long[] seeds = densitylab.nn.Dequantize.contentSeeds(images, 0);
         float[] v = new float[n * k * LATENT];
         for (int i = 0, o = 0; i < n; i++) {
-            SplittableRandom r = new SplittableRandom(first + i);
+            SplittableRandom r = new SplittableRandom(seeds[i]);
             for (int j = 0; j < k * LATENT; j++) {
                 v[o++] = (float) r.nextGaussian();
             }

@@ -84,17 +84,19 @@ class VaeTest {
         ImageSet x = ImageSet.of("x", 1, 28, 28, px, null);
         try (NDManager sub = Scopes.open(v.manager(), v.parameters())) {
             NDArray in = x.toNDArray(sub);
-            NDArray eps = v.scoringNoise(sub, 3, 50, 0);
+            NDArray eps = v.scoringNoise(sub, x, 50);
             float[] chunked = v.iwae(in, eps).toFloatArray();
             float[] whole = LogMath.logSumExp(v.samples(in, eps, false).logWeights(), 1).sub((float) Math.log(50)).toFloatArray();
             for (int i = 0; i < 3; i++) {
                 assertThat((double) chunked[i]).isCloseTo(whole[i], within(1e-3));
             }
         }
-        // each image draws its own noise, whatever batch it is in
+        // each image draws its own noise from its pixels, whatever set, batch or position it is in
         try (NDManager m = NDManager.newBaseManager()) {
-            assertThat(v.scoringNoise(m, 3, 2, 0).get(2).toFloatArray()).isEqualTo(v.scoringNoise(m, 1, 2, 2).get(0).toFloatArray());
-            assertThat(v.scoringNoise(m, 3, 2, 0).get(1).toFloatArray()).isNotEqualTo(v.scoringNoise(m, 3, 2, 0).get(2).toFloatArray());
+            assertThat(v.scoringNoise(m, x, 2).get(2).toFloatArray()).isEqualTo(v.scoringNoise(m, x.subset(2, 3), 2).get(0).toFloatArray());
+            assertThat(v.scoringNoise(m, x, 2).get(1).toFloatArray()).isNotEqualTo(v.scoringNoise(m, x, 2).get(2).toFloatArray());
+            ImageSet twice = ImageSet.concat("twice", java.util.List.of(x.subset(1, 2), x.subset(1, 2)));
+            assertThat(v.scoringNoise(m, twice, 2).get(0).toFloatArray()).isEqualTo(v.scoringNoise(m, twice, 2).get(1).toFloatArray());
         }
     }
 

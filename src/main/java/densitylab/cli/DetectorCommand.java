@@ -1,0 +1,99 @@
+package densitylab.cli;
+
+import densitylab.data.DataResolver;
+import densitylab.data.ImageSet;
+import densitylab.detect.Calibration;
+import densitylab.detect.OodDetector;
+import densitylab.detect.Preprocessing;
+import densitylab.eval.RunFolder;
+import densitylab.model.GenerativeModel;
+import densitylab.score.ScoreOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code densitylab detector}: make production detectors from trained runs. */
+@Command(name = "detector", mixinStandardHelpOptions = true, description = "Make an out-of-distribution detector from a trained run.",
+        subcommands = {DetectorCommand.Fit.class})
+final class DetectorCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
+        System.err.println("give a subcommand: densitylab detector fit --help");
+        return 2;
+    }
+
+    /** {@code densitylab detector fit}: calibrate a threshold and write the bundle. */
+    @Command(name = "fit", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Calibrate a score's threshold on in-distribution validation images so that it keeps --tpr of them, " +
+                    "and write the model, score, preprocessing and threshold as one verified bundle file for 'detect' and " +
+                    "OodDetector.load.")
+    static final class Fit implements Callable<Integer> {
+        @Option(names = "--run", required = true, paramLabel = "DIR", description = "Run folder holding a trained model.")
+        Path run;
+
+        @Option(names = "--score", required = true, paramLabel = "NAME", description = "The score (see the README's score table).")
+        String score;
+
+        @Option(names = "--data", required = true, paramLabel = "SET",
+                description = "In-distribution validation images, not used in training (a catalog name means its test split).")
+        String data;
+
+        @Option(names = "--tpr", paramLabel = "RATE", defaultValue = "0.95",
+                description = "Fraction of in-distribution images to keep (default: ${DEFAULT-VALUE}).")
+        double tpr;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE.zip", description = "The bundle to write (atomically).")
+        Path out;
+
+        @Option(names = "--resize-policy", paramLabel = "reject|resize", defaultValue = "reject",
+                description = "What the detector does with images of another size or colours: refuse them (default) or resize them.")
+        String resizePolicy;
+
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Use the first N validation images only (0 = all).")
+        int limit;
+
+        @Option(names = "--fit-limit", paramLabel = "N", defaultValue = "10000",
+                description = "Training images for scores that learn from them (typicality; default: ${DEFAULT-VALUE}).")
+        int fitLimit;
+
+        @Option(names = "--iwae-samples", paramLabel = "K", defaultValue = "100", description = "Importance samples of iwae (default: ${DEFAULT-VALUE}).")
+        int iwaeSamples;
+
+        @Option(names = "--regret-steps", paramLabel = "N", defaultValue = "50", description = "Adam steps of likelihood-regret (default: ${DEFAULT-VALUE}).")
+        int regretSteps;
+
+        @Option(names = "--regret-lr", paramLabel = "LR", defaultValue = "1e-2", description = "Learning rate of likelihood-regret (default: ${DEFAULT-VALUE}).")
+        double regretLr;
+
+        @Mixin
+        DataOptions dataOptions;
+
+        @Override
+        public Integer call() throws Exception {
+            RunFolder rf = new RunFolder(run);
+            GenerativeModel model = rf.loadModel();
+            DataResolver r = dataOptions.resolver();
+            ImageSet validation = dataOptions.loadFor(r, data, "test", model.shape(), limit);
+            ImageSet fitData = null;
+            if (score.equals("typicality")) {
+                Object d = rf.readConfig().get("data");
+                if (!(d instanceof Map<?, ?> m && m.get("spec") instanceof String spec)) {
+                    throw new IllegalArgumentException(run + "/config.json does not say what the model was trained on");
+                }
+                fitData = dataOptions.loadFor(r, spec, "train", model.shape(), fitLimit);
+            }
+            OodDetector d = OodDetector.fit(run, score, new ScoreOptions(iwaeSamples, regretSteps, regretLr), fitData, validation,
+                    data, tpr, Preprocessing.Resize.parse(resizePolicy));
+            d.save(out);
+            Calibration c = d.calibration();
+            System.out.printf(Locale.ROOT, "%s detector of the %s: threshold %.6g keeps %.4f of %d validation images (asked %.4f) -> %s%n",
+                    score, model.kind(), c.threshold(), c.achievedTpr(), c.n(), c.targetTpr(), out);
+            return 0;
+        }
+    }
+}

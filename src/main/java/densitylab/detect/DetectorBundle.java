@@ -1,0 +1,251 @@
+package densitylab.detect;
+
+import densitylab.eval.RunFolder;
+import densitylab.io.AtomicFiles;
+import densitylab.io.Sha256;
+import densitylab.io.Trees;
+import densitylab.model.DensityModel;
+import densitylab.model.GenerativeModel;
+import densitylab.model.registry.ModelKinds;
+import densitylab.nn.ModelFiles;
+import densitylab.score.ScoreOptions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * The one-file form of an {@link OodDetector}: a zip of
+ * <ul>
+ *   <li>{@code model/}: the model's files as {@code ModelKinds.save} writes them (parameters, model.json);</li>
+ *   <li>{@code background/} and {@code ensemble/member-K/}: the related models the score needs, if any;</li>
+ *   <li>{@code detector.json}: the score and its options and fitted state, the preprocessing, the calibration with
+ *       its validation statistics, and the versions that wrote it;</li>
+ *   <li>{@code manifest.json}, last: the format and its version, the versions, and the SHA-256 of every other entry.</li>
+ * </ul>
+ * Reading checks that the file is a complete zip, that the format version is this one's, that the entries are
+ * exactly the manifest's, and every entry's SHA-256, and says which check failed. The manifest guards against
+ * corruption and accidents, not against someone who rewrites it too (it is not signed). Parameters are stored as
+ * numbers independent of the engine, so a bundle written with other DJL or PyTorch versions loads; they are recorded.
+ * No Java serialization is used.
+ */
+public final class DetectorBundle {
+    /** The manifest's format name. */
+    public static final String FORMAT = "densitylab-detector";
+    /** The bundle layout this code writes and reads. */
+    public static final int FORMAT_VERSION = 1;
+    private static final String MANIFEST = "manifest.json";
+    private static final String DETECTOR = "detector.json";
+    /** A bound on one entry's size, against zip bombs (a large model's parameters are a few hundred MB). */
+    private static final long MAX_ENTRY = 4L << 30;
+
+    private DetectorBundle() {
+    }
+
+    static void write(OodDetector d, Path file) throws IOException {
+        Path tmp = Files.createTempDirectory("densitylab-detector");
+        try {
+            ModelKinds.save(d.model(), tmp.resolve("model"));
+            if (d.background() != null) {
+                ModelKinds.save(d.background(), tmp.resolve("background"));
+            }
+            for (int k = 1; k < d.ensemble().size(); k++) {
+                ModelKinds.save(d.ensemble().get(k), tmp.resolve("ensemble").resolve("member-" + (k + 1)));
+            }
+            Map<String, byte[]> entries = new TreeMap<>();
+            for (Path f : ModelFiles.filesUnder(tmp)) {
+                entries.put(f.toString().replace('\\', '/'), Files.readAllBytes(tmp.resolve(f)));
+            }
+            // the bundle's manifest covers the models' files
+            entries.keySet().removeIf(n -> n.endsWith("/" + ModelFiles.MANIFEST));
+            entries.put(DETECTOR, ModelFiles.JSON.writeValueAsBytes(describe(d)));
+            Map<String, Object> manifest = new LinkedHashMap<>();
+            manifest.put("format", FORMAT);
+            manifest.put("format_version", FORMAT_VERSION);
+            manifest.put("versions", RunFolder.versions());
+            Map<String, String> sums = new TreeMap<>();
+            entries.forEach((name, bytes) -> sums.put(name, Sha256.of(bytes)));
+            manifest.put("sha256", sums);
+            byte[] manifestBytes = ModelFiles.JSON.writeValueAsBytes(manifest);
+            AtomicFiles.write(file, out -> {
+                try (ZipOutputStream zip = new ZipOutputStream(out)) {
+                    for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                        zip.putNextEntry(new ZipEntry(e.getKey()));
+                        zip.write(e.getValue());
+                        zip.closeEntry();
+                    }
+                    zip.putNextEntry(new ZipEntry(MANIFEST));
+                    zip.write(manifestBytes);
+                    zip.closeEntry();
+                }
+            });
+        } finally {
+            Trees.delete(tmp);
+        }
+    }
+
+    private static Map<String, Object> describe(OodDetector d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format_version", FORMAT_VERSION);
+        m.put("model", Map.of("kind", d.model().kind(), "shape", d.model().shape()));
+        Map<String, Object> score = new LinkedHashMap<>();
+        score.put("name", d.scoreName());
+        score.put("options", d.options());
+        if (d.typicalityMean() != null) {
+            score.put("typicality_train_mean", d.typicalityMean());
+        }
+        score.put("background", d.background() != null);
+        score.put("ensemble_members", d.ensemble().size());
+        m.put("score", score);
+        m.put("preprocessing", Map.of("channels", d.preprocessing().channels(), "height", d.preprocessing().height(),
+                "width", d.preprocessing().width(), "resize", d.preprocessing().resize().name().toLowerCase(java.util.Locale.ROOT)));
+        m.put("calibration", d.calibration());
+        m.put("versions", RunFolder.versions());
+        return m;
+    }
+
+    static OodDetector read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new DetectorBundleException(file + ": no such detector bundle");
+        }
+        Map<String, byte[]> entries = entries(file);
+        byte[] manifestBytes = entries.remove(MANIFEST);
+        if (manifestBytes == null) {
+            throw new DetectorBundleException(file + ": no " + MANIFEST + " (not a densitylab detector bundle, or truncated)");
+        }
+        JsonNode manifest = json(file, MANIFEST, manifestBytes);
+        if (!FORMAT.equals(manifest.path("format").asText())) {
+            throw new DetectorBundleException(file + ": not a densitylab detector bundle (format '" + manifest.path("format").asText() + "')");
+        }
+        int version = manifest.path("format_version").asInt(-1);
+        if (version != FORMAT_VERSION) {
+            throw new DetectorBundleException(file + ": bundle format version " + version + ", and this densitylab ("
+                    + RunFolder.versions().get("densitylab") + ") reads version " + FORMAT_VERSION + "; written by densitylab "
+                    + manifest.path("versions").path("densitylab").asText("?") + ": fit the detector again with this version");
+        }
+        JsonNode sums = manifest.path("sha256");
+        List<String> listed = new ArrayList<>();
+        sums.fieldNames().forEachRemaining(listed::add);
+        for (String name : listed) {
+            byte[] b = entries.get(name);
+            if (b == null) {
+                throw new DetectorBundleException(file + ": entry " + name + " is listed in the manifest but missing");
+            }
+            if (!Sha256.of(b).equals(sums.get(name).asText())) {
+                throw new DetectorBundleException(file + ": entry " + name + " does not match its SHA-256 in the manifest "
+                        + "(the bundle was changed or corrupted after it was written)");
+            }
+        }
+        for (String name : entries.keySet()) {
+            if (!sums.has(name)) {
+                throw new DetectorBundleException(file + ": entry " + name + " is not in the manifest (the bundle was changed)");
+            }
+        }
+        JsonNode det = json(file, DETECTOR, entries.get(DETECTOR));
+        Path tmp = Files.createTempDirectory("densitylab-detector");
+        try {
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                if (!e.getKey().equals(DETECTOR)) {
+                    Path target = tmp.resolve(e.getKey()).normalize();
+                    Files.createDirectories(target.getParent());
+                    Files.write(target, e.getValue());
+                }
+            }
+            return detector(file, det, tmp);
+        } catch (RuntimeException e) {
+            throw new DetectorBundleException(file + ": detector.json or a model in the bundle is not usable: " + e.getMessage(), e);
+        } finally {
+            Trees.delete(tmp);
+        }
+    }
+
+    private static OodDetector detector(Path file, JsonNode det, Path dir) throws IOException {
+        GenerativeModel model = ModelKinds.load(dir.resolve("model"));
+        JsonNode score = det.path("score");
+        DensityModel background = score.path("background").asBoolean() ? (DensityModel) ModelKinds.load(dir.resolve("background")) : null;
+        List<DensityModel> members = new ArrayList<>();
+        int n = score.path("ensemble_members").asInt(0);
+        for (int k = 1; k <= n; k++) {
+            members.add(k == 1 ? (DensityModel) model : (DensityModel) ModelKinds.load(dir.resolve("ensemble").resolve("member-" + k)));
+        }
+        JsonNode o = score.path("options");
+        ScoreOptions options = new ScoreOptions(o.path("iwaeSamples").asInt(), o.path("regretSteps").asInt(), o.path("regretLr").asDouble());
+        JsonNode p = det.path("preprocessing");
+        Preprocessing pre = new Preprocessing(p.path("channels").asInt(), p.path("height").asInt(), p.path("width").asInt(),
+                Preprocessing.Resize.parse(p.path("resize").asText()));
+        if (!java.util.Arrays.equals(pre.shape(), model.shape())) {
+            throw new DetectorBundleException(file + ": the preprocessing's shape differs from the model's");
+        }
+        Calibration c = ModelFiles.JSON.treeToValue(det.path("calibration"), Calibration.class);
+        JsonNode mean = score.get("typicality_train_mean");
+        return new OodDetector(model, background, members, score.path("name").asText(), options,
+                mean == null ? null : mean.asDouble(), pre, c);
+    }
+
+    private static JsonNode json(Path file, String name, byte[] bytes) throws DetectorBundleException {
+        if (bytes == null) {
+            throw new DetectorBundleException(file + ": no " + name);
+        }
+        try {
+            return ModelFiles.JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new DetectorBundleException(file + ": " + name + " is not valid JSON (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Every entry's bytes, read through the zip's central directory (so a truncated file is noticed). */
+    private static Map<String, byte[]> entries(Path file) throws DetectorBundleException {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            Enumeration<? extends ZipEntry> all = zip.entries();
+            while (all.hasMoreElements()) {
+                ZipEntry e = all.nextElement();
+                String name = e.getName();
+                if (e.isDirectory()) {
+                    continue;
+                }
+                if (name.isEmpty() || name.startsWith("/") || name.contains("\\") || List.of(name.split("/")).contains("..")) {
+                    throw new DetectorBundleException(file + ": entry name '" + name + "' is not allowed in a bundle");
+                }
+                if (out.containsKey(name)) {
+                    throw new DetectorBundleException(file + ": entry " + name + " appears twice");
+                }
+                try (InputStream in = zip.getInputStream(e)) {
+                    out.put(name, readBounded(in, name));
+                }
+            }
+        } catch (DetectorBundleException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new DetectorBundleException(file + ": not a complete zip file (truncated or corrupted): " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static byte[] readBounded(InputStream in, String name) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        byte[] buf = new byte[1 << 16];
+        long total = 0;
+        for (int n; (n = in.read(buf)) > 0; ) {
+            total += n;
+            if (total > MAX_ENTRY) {
+                throw new IOException("entry " + name + " is larger than " + MAX_ENTRY + " bytes");
+            }
+            b.write(buf, 0, n);
+        }
+        return b.toByteArray();
+    }
+}

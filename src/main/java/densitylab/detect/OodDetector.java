@@ -1,0 +1,233 @@
+package densitylab.detect;
+
+import densitylab.data.DataFormatException;
+import densitylab.data.ImageSet;
+import densitylab.eval.RunFolder;
+import densitylab.model.DensityModel;
+import densitylab.model.GenerativeModel;
+import densitylab.score.OodScore;
+import densitylab.score.RelatedModels;
+import densitylab.score.ScoreOptions;
+import densitylab.score.Scores;
+import densitylab.score.TypicalityScore;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An out-of-distribution detector for production: a trained model, one of its scores, the preprocessing that makes a
+ * user's image match the model, and a threshold calibrated on in-distribution validation images to keep a chosen
+ * fraction of them. {@link #save} writes it as one bundle file that {@link #load} verifies entry by entry.
+ *
+ * <p>Thread safety: a detector may be shared by any number of threads. Scoring is serialised by one lock per
+ * detector, because the model's native arrays are shared and libtorch already spreads one call over every core; a
+ * service gets its throughput from batches ({@link #score(ImageSet)}), not from more threads. The detector writes
+ * nothing to standard output or error.
+ */
+public final class OodDetector {
+    private final GenerativeModel model;
+    private final DensityModel background;
+    private final List<DensityModel> ensemble;
+    private final String scoreName;
+    private final ScoreOptions options;
+    private final OodScore score;
+    private final Double typicalityMean;
+    private final Preprocessing preprocessing;
+    private final Calibration calibration;
+    private final Object lock = new Object();
+
+    OodDetector(GenerativeModel model, DensityModel background, List<DensityModel> ensemble, String scoreName, ScoreOptions options,
+                Double typicalityMean, Preprocessing preprocessing, Calibration calibration) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.background = background;
+        this.ensemble = List.copyOf(ensemble);
+        this.scoreName = scoreName;
+        this.options = options;
+        this.preprocessing = preprocessing;
+        this.calibration = calibration;
+        OodScore s = Scores.create(scoreName, model, options, RelatedModels.of(background, this.ensemble));
+        if (s instanceof TypicalityScore t) {
+            if (typicalityMean == null) {
+                throw new IllegalArgumentException("score 'typicality' needs its training mean: give training images to fit it");
+            }
+            t.withTrainMean(typicalityMean);
+        }
+        this.typicalityMean = s instanceof TypicalityScore ? typicalityMean : null;
+        this.score = s;
+    }
+
+    /**
+     * A detector of model's score, calibrated on validation images to keep the fraction tpr of them.
+     *
+     * @param background     the likelihood ratio's background model, or null
+     * @param ensemble       WAIC's members (the model first), or empty
+     * @param fitData        training images for scores that learn from them (typicality), or null
+     * @param validation     in-distribution images not used in training
+     * @param validationSpec what validation is, for the record
+     * @throws IllegalArgumentException for an unknown score, one the model has not, or a missing related model
+     */
+    public static OodDetector fit(GenerativeModel model, DensityModel background, List<DensityModel> ensemble, String scoreName,
+                                  ScoreOptions options, ImageSet fitData, ImageSet validation, String validationSpec, double tpr,
+                                  Preprocessing.Resize resize) {
+        Preprocessing pre = Preprocessing.of(model.shape(), resize);
+        Double mean = null;
+        if (scoreName.equals("typicality")) {
+            if (fitData == null) {
+                throw new IllegalArgumentException("score 'typicality' learns the training set's mean bits/dim: give training images");
+            }
+            mean = new TypicalityScore((DensityModel) model).fit(fitData).trainMean();
+        }
+        OodDetector uncalibrated = new OodDetector(model, background, ensemble, scoreName, options, mean, pre, null);
+        ImageSet v;
+        try {
+            v = pre.apply(validation, validationSpec);
+        } catch (DataFormatException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        Calibration c = Calibration.of(uncalibrated.scoreMatched(v), tpr, validationSpec);
+        return new OodDetector(model, background, ensemble, scoreName, options, mean, pre, c);
+    }
+
+    /**
+     * {@link #fit} of a run folder's model, with its background model and ensemble when the score needs them.
+     */
+    public static OodDetector fit(Path run, String scoreName, ScoreOptions options, ImageSet fitData, ImageSet validation,
+                                  String validationSpec, double tpr, Preprocessing.Resize resize) throws IOException {
+        RunFolder rf = new RunFolder(run);
+        GenerativeModel model = rf.loadModel();
+        DensityModel background = null;
+        List<DensityModel> members = new ArrayList<>();
+        if (scoreName.equals("likelihood-ratio") && rf.background().hasModel()) {
+            background = (DensityModel) rf.background().loadModel();
+        }
+        if (scoreName.equals("waic")) {
+            for (RunFolder m : rf.ensemble()) {
+                members.add(m.dir().equals(rf.dir()) ? (DensityModel) model : (DensityModel) m.loadModel());
+            }
+        }
+        return fit(model, background, members, scoreName, options, fitData, validation, validationSpec, tpr, resize);
+    }
+
+    /** The model. */
+    public GenerativeModel model() {
+        return model;
+    }
+
+    /** The score's name. */
+    public String scoreName() {
+        return scoreName;
+    }
+
+    /** The score's options. */
+    public ScoreOptions options() {
+        return options;
+    }
+
+    /** The preprocessing. */
+    public Preprocessing preprocessing() {
+        return preprocessing;
+    }
+
+    /** The threshold and what it was calibrated on. */
+    public Calibration calibration() {
+        return calibration;
+    }
+
+    /** The likelihood ratio's background model, or null. */
+    DensityModel background() {
+        return background;
+    }
+
+    /** WAIC's members, or empty. */
+    List<DensityModel> ensemble() {
+        return ensemble;
+    }
+
+    /** Typicality's training mean, or null. */
+    Double typicalityMean() {
+        return typicalityMean;
+    }
+
+    /**
+     * The score of every image of a set (higher = more anomalous), after the preprocessing.
+     *
+     * @throws DataFormatException when the preprocessing refuses the set's shape
+     */
+    public double[] score(ImageSet images) throws DataFormatException {
+        return scoreMatched(preprocessing.apply(images, images.name()));
+    }
+
+    private double[] scoreMatched(ImageSet matched) {
+        synchronized (lock) {
+            return score.score(matched);
+        }
+    }
+
+    /** The score of one picture. */
+    public double score(BufferedImage image) throws DataFormatException {
+        return scoreMatched(preprocessing.apply(image, "image"))[0];
+    }
+
+    /**
+     * The score of encoded image bytes (PNG, JPEG, BMP, GIF).
+     *
+     * @throws DataFormatException when they are no image or the preprocessing refuses it
+     */
+    public double score(byte[] encoded) throws DataFormatException {
+        return scoreMatched(preprocessing.decode(encoded, "image"))[0];
+    }
+
+    /** The score of an image file. */
+    public double score(Path file) throws IOException {
+        return scoreMatched(preprocessing.decode(Files.readAllBytes(file), file.toString()))[0];
+    }
+
+    /** True when a score is above the calibrated threshold. */
+    public boolean isOutOfDistribution(double score) {
+        return calibration.isOutOfDistribution(score);
+    }
+
+    /** Whether a picture is out of distribution. */
+    public boolean isOutOfDistribution(BufferedImage image) throws DataFormatException {
+        return isOutOfDistribution(score(image));
+    }
+
+    /** Whether encoded image bytes are out of distribution. */
+    public boolean isOutOfDistribution(byte[] encoded) throws DataFormatException {
+        return isOutOfDistribution(score(encoded));
+    }
+
+    /** Whether an image file is out of distribution. */
+    public boolean isOutOfDistribution(Path file) throws IOException {
+        return isOutOfDistribution(score(file));
+    }
+
+    /** Per image of a set, whether it is out of distribution. */
+    public boolean[] isOutOfDistribution(ImageSet images) throws DataFormatException {
+        double[] s = score(images);
+        boolean[] out = new boolean[s.length];
+        for (int i = 0; i < s.length; i++) {
+            out[i] = isOutOfDistribution(s[i]);
+        }
+        return out;
+    }
+
+    /** Writes the detector as one bundle file, atomically ({@link DetectorBundle}). */
+    public void save(Path file) throws IOException {
+        DetectorBundle.write(this, file);
+    }
+
+    /**
+     * A detector written by {@link #save}, verified entry by entry.
+     *
+     * @throws DetectorBundleException when the file is truncated, changed, of another format version or no bundle
+     */
+    public static OodDetector load(Path file) throws IOException {
+        return DetectorBundle.read(file);
+    }
+}
