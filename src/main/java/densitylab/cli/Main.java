@@ -36,6 +36,9 @@ public final class Main {
         if (args.length == 0) {
             args = new String[] {"--help"};
         }
+        if (System.getProperty("densitylab.progress") == null) {
+            System.setProperty("densitylab.progress", "true"); // progress bars belong to the command line, not the library
+        }
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;

@@ -6,8 +6,9 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Terminal progress bars in one style for every long loop. Silenced with the system property
- * {@code densitylab.progress=false} (the test suite sets it) or the environment variable {@code DENSITYLAB_PROGRESS=0}.
+ * Terminal progress bars in one style for every long loop. Off unless the system property {@code densitylab.progress}
+ * is {@code true}: the command line sets it (a library embedded in a service prints nothing of its own), and the
+ * environment variable {@code DENSITYLAB_PROGRESS=0} or {@code -Ddensitylab.progress=false} (the test suite) keeps it off.
  */
 public final class Progress {
     private Progress() {
@@ -15,7 +16,7 @@ public final class Progress {
 
     /** True unless progress bars are switched off. */
     public static boolean enabled() {
-        return !"false".equals(System.getProperty("densitylab.progress")) && !"0".equals(System.getenv("DENSITYLAB_PROGRESS"));
+        return "true".equals(System.getProperty("densitylab.progress")) && !"0".equals(System.getenv("DENSITYLAB_PROGRESS"));
     }
 
     /** A builder for a bar named task with max steps, silent when progress is off. */

@@ -42,6 +42,56 @@ class CliEndToEndTest {
     }
 
     @Test
+    void detectorFitWritesABundleAndDetectStreamsARowPerInputWithErrorsForBadOnes() throws Exception {
+        Path run = tmp.resolve("gauss");
+        Run t = cli("train", "--model", "gaussian", "--data", "fashion-mnist", "--limit", "2000", "--run", run.toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(run.resolve("model").resolve("manifest.sha256")).isRegularFile();
+        Path bundle = tmp.resolve("detector.zip");
+        Run f = cli("detector", "fit", "--run", run.toString(), "--score", "likelihood", "--data", "fashion-mnist", "--limit", "500",
+                "--tpr", "0.9", "--out", bundle.toString());
+        assertThat(f.code()).as(f.err()).isZero();
+        assertThat(f.out()).contains("keeps 0.9000 of 500 validation images");
+
+        densitylab.data.DataResolver r = new densitylab.data.DataResolver(densitylab.data.Fetcher.fromEnvironment());
+        Path images = tmp.resolve("images");
+        densitylab.data.ImageFolder.write(r.load("mnist", "test").limit(3), images.resolve("mnist"));
+        Files.createDirectories(images.resolve("empty-not-listed"));
+        Files.writeString(images.resolve("corrupt.png"), "not a png");
+        byte[] png;
+        try (java.util.stream.Stream<Path> w = Files.walk(images.resolve("mnist"))) {
+            png = Files.readAllBytes(w.filter(p -> p.toString().endsWith(".png")).sorted().findFirst().orElseThrow());
+        }
+        Files.write(images.resolve("truncated.png"), java.util.Arrays.copyOf(png, png.length / 2));
+        densitylab.data.ImageFolder.write(densitylab.data.Synthetic.generate("noise", 1, 1, 32, 32, 1), images.resolve("big"));
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Path dangling = Files.createSymbolicLink(tmp.resolve("dangling.png"), tmp.resolve("nowhere.png"));
+        Path csv = tmp.resolve("out.csv");
+        Run d = cli("detect", "--detector", bundle.toString(), "--out", csv.toString(), images.toString(), empty.toString(),
+                dangling.toString(), "no-such-set");
+        assertThat(d.code()).as(d.err()).isEqualTo(DetectCommand.SOME_INPUTS_FAILED);
+        java.util.List<String> rows = Files.readAllLines(csv);
+        assertThat(rows.get(0)).isEqualTo("path,score,threshold,verdict,error");
+        assertThat(rows).hasSize(1 + 3 + 1 + 1 + 1 + 1 + 1 + 1);
+        assertThat(rows.stream().filter(x -> x.contains("/mnist/")))
+                .hasSize(3).allSatisfy(x -> assertThat(x).matches(".*,[-0-9.eE]+,[-0-9.eE]+,(ood|in),$"));
+        assertThat(rows).anySatisfy(x -> assertThat(x).contains("corrupt.png").contains(",error,"));
+        assertThat(rows).anySatisfy(x -> assertThat(x).contains("truncated.png").contains(",error,"));
+        assertThat(rows).anySatisfy(x -> assertThat(x).contains("/big/").contains("32x32 pixels, and the model takes 28x28"));
+        assertThat(rows).anySatisfy(x -> assertThat(x).startsWith(empty.toString()).contains("no image files in this folder"));
+        assertThat(rows).anySatisfy(x -> assertThat(x).startsWith(dangling.toString()).contains(",error,"));
+        assertThat(rows).anySatisfy(x -> assertThat(x).startsWith("no-such-set,").contains("neither a file"));
+
+        Run ok = cli("detect", "--detector", bundle.toString(), images.resolve("mnist").toString());
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.out().lines().count()).isEqualTo(4);
+
+        Run broken = cli("detect", "--detector", images.resolve("corrupt.png").toString(), images.toString());
+        assertThat(broken.code()).isEqualTo(1);
+        assertThat(broken.err()).contains("not a complete zip file");
+    }
+
+    @Test
     void auditWritesItsPageAndNumbersForAGanAndRefusesAFeatureRunThatIsNoVae() throws Exception {
         Path run = tmp.resolve("audited");
         Run t = cli("train", "--model", "dcgan", "--param", "preset=tiny", "--data", "fashion-mnist", "--limit", "256",
