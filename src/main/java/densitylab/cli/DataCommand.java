@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 
 /** {@code densitylab data}: list, fetch and inspect data sets. */
 @Command(name = "data", mixinStandardHelpOptions = true, description = "List, fetch and inspect data sets.",
-        subcommands = {DataCommand.ListCmd.class, DataCommand.FetchCmd.class, DataCommand.ShowCmd.class})
+        subcommands = {DataCommand.ListCmd.class, DataCommand.FetchCmd.class, DataCommand.ShowCmd.class, DataCommand.ExportCmd.class})
 final class DataCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -153,6 +153,38 @@ final class DataCommand implements Runnable {
                 b.append(b.length() == 0 ? "" : " ").append(String.format("%.3f", x));
             }
             return b.toString();
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Write a data set's images as PNG files into a new folder (labelled sets in one subfolder per " +
+                    "class, as image-folder specs read them): inputs for 'detect', or for other tools.")
+    static final class ExportCmd implements Callable<Integer> {
+        @Parameters(paramLabel = "SET", description = "A data set spec: catalog name, synthetic set, or path.")
+        String set;
+
+        @Option(names = "--split", paramLabel = "SPLIT", defaultValue = "test",
+                description = "Split of a catalog set when SET names none (default: ${DEFAULT-VALUE}).")
+        String split;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "A new or empty folder.")
+        Path out;
+
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "The first N images only (0 = all).")
+        int limit;
+
+        @Mixin
+        DataOptions data;
+
+        @Override
+        public Integer call() throws IOException {
+            ImageSet s = data.resolver().load(set, split);
+            if (limit > 0) {
+                s = s.limit(limit);
+            }
+            densitylab.data.ImageFolder.write(s, out);
+            System.out.printf("%d images of %s -> %s%n", s.size(), set, out);
+            return 0;
         }
     }
 }

@@ -1,0 +1,72 @@
+import densitylab.detect.OodDetector;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * Throughput of one shared OodDetector called from 1, 2 and 4 threads, one image per call (a service's pattern), on
+ * the PNG files under a folder (read into memory first), and the same images in batches of 64 from one thread.
+ *
+ * java -cp 'target/densitylab.jar:target/lib/*' bench/detect/DetectorThreads.java BUNDLE.zip DIR [N]
+ */
+public class DetectorThreads {
+    public static void main(String[] args) throws Exception {
+        OodDetector d = OodDetector.load(Path.of(args[0]));
+        int n = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
+        List<byte[]> files = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(Path.of(args[1]))) {
+            for (Path p : s.filter(p -> p.toString().endsWith(".png")).sorted().limit(n).toList()) {
+                files.add(Files.readAllBytes(p));
+            }
+        }
+        double[] reference = new double[files.size()];
+        for (int i = 0; i < reference.length; i++) {
+            reference[i] = d.score(files.get(i)); // also warms up
+        }
+        for (int threads : new int[] {1, 2, 4, 1, 2, 4}) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            long t0 = System.nanoTime();
+            List<Future<Boolean>> parts = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int first = t;
+                parts.add(pool.submit(() -> {
+                    boolean same = true;
+                    for (int i = first; i < files.size(); i += threads) {
+                        same &= d.score(files.get(i)) == reference[i];
+                    }
+                    return same;
+                }));
+            }
+            boolean same = true;
+            for (Future<Boolean> f : parts) {
+                same &= f.get();
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            pool.shutdown();
+            System.out.printf("%d thread(s), one image per call: %.0f images/s, scores equal to sequential: %s%n",
+                    threads, files.size() / s, same);
+        }
+        densitylab.data.ImageSet all = densitylab.data.ImageSet.concat("all", files.stream().map(b -> {
+            try {
+                return d.preprocessing().decode(b, "x");
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        }).toList());
+        long t0 = System.nanoTime();
+        double[] batched = new double[all.size()];
+        for (int from = 0; from < all.size(); from += 64) {
+            double[] part = d.score(all.subset(from, Math.min(all.size(), from + 64)));
+            System.arraycopy(part, 0, batched, from, part.length);
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("1 thread, batches of 64 (decoded): %.0f images/s, equal: %s%n", all.size() / s,
+                java.util.Arrays.equals(batched, reference));
+    }
+}
