@@ -204,7 +204,12 @@ public final class Classifier implements SingleLossModel, AutoCloseable {
             throw new IOException(dir + " holds a " + meta.get("kind").asText() + ", not an " + KIND);
         }
         Classifier c = new Classifier(ModelFiles.shape(meta), meta.get("params").get("classes").asInt(), 0);
-        ModelFiles.readParameters(dir, c.parameters);
+        try {
+            ModelFiles.readParameters(dir, c.parameters);
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
         return c;
     }
 

@@ -47,9 +47,7 @@ public final class Classifiers {
         }
         Path dir = cacheRoot.resolve("classifiers").resolve(train.sha256() + "-" + Classifier.KIND);
         if (Files.isRegularFile(dir.resolve("model.json"))) {
-            Classifier c = Classifier.load(dir);
-            double acc = test != null && test.hasLabels() ? c.accuracy(test) : Double.NaN;
-            return new Trained(c, acc, true, dir);
+            return cached(dir, test);
         }
         int classes = 0;
         for (int label : train.labels()) {
@@ -61,7 +59,13 @@ public final class Classifiers {
         LOG.info("training the audit's classifier on {} ({} images, {} classes); cached in {}", train.name(), train.size(), classes, dir);
         Classifier c = new Classifier(train.shape(), classes, 0);
         TrainSettings s = TrainSettings.defaults(0).withEpochs(EPOCHS);
-        Trainer.Result r = new Trainer(s).train(c, train, null);
+        Trainer.Result r;
+        try {
+            r = new Trainer(s).train(c, train, null);
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
         double acc = test != null && test.hasLabels() ? c.accuracy(test) : Double.NaN;
         Map<String, Object> facts = new LinkedHashMap<>();
         facts.put("train_sha256", train.sha256());
@@ -74,16 +78,30 @@ public final class Classifiers {
         Path tmp = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".tmp");
         try {
             c.save(tmp, facts);
+            if (Files.isDirectory(dir) && !Files.isRegularFile(dir.resolve("model.json"))) {
+                densitylab.io.Trees.delete(dir); // a leftover without a model (not written by this code's rename)
+            }
             try {
                 Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, dir);
             }
-        } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+        } catch (java.nio.file.FileSystemException e) {
+            // another audit renamed its classifier into place first (Linux reports ENOTEMPTY as a plain
+            // FileSystemException): use it when it is whole
+            if (!Files.isRegularFile(dir.resolve("model.json"))) {
+                throw e;
+            }
             LOG.info("another process cached a classifier for this set first; keeping it");
         } finally {
             densitylab.io.Trees.delete(tmp);
         }
         return new Trained(c, acc, false, dir);
+    }
+
+    private static Trained cached(Path dir, ImageSet test) throws IOException {
+        Classifier c = Classifier.load(dir);
+        double acc = test != null && test.hasLabels() ? c.accuracy(test) : Double.NaN;
+        return new Trained(c, acc, true, dir);
     }
 }

@@ -16,8 +16,10 @@ import java.util.stream.IntStream;
  * Exact k-nearest-neighbour search of feature rows, fast enough for 60,000 reference images.
  *
  * <p>L2 spaces use matrix products in libtorch: squared distances |q|^2 + |r|^2 - 2 q.r for blocks of queries against
- * blocks of reference rows, a running top list per query, and the final k recomputed in double from the rows
- * themselves (the matrix-product form loses precision where distances are small next to the norms). L1 has no
+ * blocks of reference rows, a running top list of k + 16 candidates per query, and the final k recomputed in double
+ * from the rows themselves (the matrix-product form loses precision where distances are small next to the norms).
+ * It is exact unless more than 16 reference rows tie with the k-th within float32 rounding (many duplicates of one
+ * image): then which of the tied rows are returned may differ, not their distances. L1 has no
  * matrix-product form: integer-valued features (pixels) run a blocked integer kernel that the JIT vectorises, over
  * every core, each reference block read once per block of queries; other L1 features a plain double loop.
  */
@@ -26,7 +28,7 @@ public final class Neighbours {
     private static final int REF_BLOCK = 4096;
     private static final int QUERY_BLOCK = 1024;
     /** Extra candidates an L2 search keeps before recomputing the distances exactly. */
-    private static final int SPARE = 4;
+    private static final int SPARE = 16;
     /** Queries per task of the L1 kernel and reference rows per cache block. */
     private static final int L1_QUERIES = 32;
     private static final int L1_REFS = 256;

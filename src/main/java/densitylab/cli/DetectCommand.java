@@ -79,7 +79,7 @@ final class DetectCommand implements Callable<Integer> {
                     walk(p, f -> {
                         found[0]++;
                         batch.add(f.toString(), () -> d.preprocessing().decode(Files.readAllBytes(f), f.toString()));
-                    });
+                    }, batch);
                     if (found[0] == 0) {
                         batch.fail(input, "no image files in this folder (" + String.join(", ", ImageFolder.EXTENSIONS) + ")");
                     }
@@ -105,19 +105,25 @@ final class DetectCommand implements Callable<Integer> {
         w.flush();
     }
 
-    /** The image files under dir, depth first, each folder's entries in name order (one folder's names in memory at a time). */
-    private static void walk(Path dir, IoConsumer<Path> visit) throws IOException {
+    /**
+     * The image files under dir, depth first, each folder's entries in name order (one folder's names in memory at a
+     * time); a folder that cannot be listed gets an error row, and links to folders are not followed (no cycles).
+     */
+    private static void walk(Path dir, IoConsumer<Path> visit, Batch batch) throws IOException {
         List<Path> children;
         try (Stream<Path> s = Files.list(dir)) {
             children = s.sorted().toList();
+        } catch (IOException | RuntimeException e) {
+            batch.fail(dir.toString(), "cannot list this folder: " + e);
+            return;
         }
         for (Path c : children) {
             String name = c.getFileName().toString();
             if (name.startsWith(".")) {
                 continue;
             }
-            if (Files.isDirectory(c)) {
-                walk(c, visit);
+            if (Files.isDirectory(c, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                walk(c, visit, batch);
             } else {
                 int dot = name.lastIndexOf('.');
                 if (dot > 0 && ImageFolder.EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT))) {
@@ -167,7 +173,7 @@ final class DetectCommand implements Callable<Integer> {
             images.add(img);
             errors.add(error);
             decoded += img != null ? 1 : 0;
-            if (decoded >= batchSize) {
+            if (decoded >= batchSize || paths.size() >= 4 * batchSize) {
                 flush();
             }
         }
@@ -176,6 +182,9 @@ final class DetectCommand implements Callable<Integer> {
             paths.add(path);
             images.add(null);
             errors.add(error);
+            if (paths.size() >= 4 * batchSize) {
+                flush();
+            }
         }
 
         void flush() throws IOException {

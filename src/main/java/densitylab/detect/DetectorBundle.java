@@ -49,8 +49,9 @@ public final class DetectorBundle {
     public static final int FORMAT_VERSION = 1;
     private static final String MANIFEST = "manifest.json";
     private static final String DETECTOR = "detector.json";
-    /** A bound on one entry's size, against zip bombs (a large model's parameters are a few hundred MB). */
-    private static final long MAX_ENTRY = 4L << 30;
+    /** Bounds on one entry's and all entries' sizes, against zip bombs (a large model's parameters are a few hundred MB). */
+    private static final long MAX_ENTRY = 1L << 30;
+    private static final long MAX_TOTAL = 3L << 30;
 
     private DetectorBundle() {
     }
@@ -209,6 +210,7 @@ public final class DetectorBundle {
     /** Every entry's bytes, read through the zip's central directory (so a truncated file is noticed). */
     private static Map<String, byte[]> entries(Path file) throws DetectorBundleException {
         Map<String, byte[]> out = new LinkedHashMap<>();
+        long total = 0;
         try (ZipFile zip = new ZipFile(file.toFile())) {
             Enumeration<? extends ZipEntry> all = zip.entries();
             while (all.hasMoreElements()) {
@@ -223,9 +225,18 @@ public final class DetectorBundle {
                 if (out.containsKey(name)) {
                     throw new DetectorBundleException(file + ": entry " + name + " appears twice");
                 }
-                try (InputStream in = zip.getInputStream(e)) {
-                    out.put(name, readBounded(in, name));
+                if (e.getSize() > MAX_ENTRY) {
+                    throw new DetectorBundleException(file + ": entry " + name + " claims " + e.getSize() + " bytes, more than a bundle holds");
                 }
+                byte[] b;
+                try (InputStream in = zip.getInputStream(e)) {
+                    b = readBounded(in, name);
+                }
+                total += b.length;
+                if (total > MAX_TOTAL) {
+                    throw new DetectorBundleException(file + ": its entries hold more than " + MAX_TOTAL + " bytes");
+                }
+                out.put(name, b);
             }
         } catch (DetectorBundleException e) {
             throw e;

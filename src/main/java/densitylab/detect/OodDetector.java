@@ -24,10 +24,10 @@ import java.util.Objects;
  * user's image match the model, and a threshold calibrated on in-distribution validation images to keep a chosen
  * fraction of them. {@link #save} writes it as one bundle file that {@link #load} verifies entry by entry.
  *
- * <p>Thread safety: a detector may be shared by any number of threads. Scoring is serialised by one lock per
- * detector, because the model's native arrays are shared and libtorch already spreads one call over every core; a
- * service gets its throughput from batches ({@link #score(ImageSet)}), not from more threads. The detector writes
- * nothing to standard output or error.
+ * <p>Thread safety: a detector may be shared by any number of threads. Scoring holds the lock of the model object
+ * (so two detectors built on one loaded model are serialised too), because a model's native arrays are shared and
+ * libtorch already spreads one call over every core; a service gets its throughput from batches
+ * ({@link #score(ImageSet)}), not from more threads. The detector writes nothing to standard output or error.
  */
 public final class OodDetector {
     private final GenerativeModel model;
@@ -39,7 +39,6 @@ public final class OodDetector {
     private final Double typicalityMean;
     private final Preprocessing preprocessing;
     private final Calibration calibration;
-    private final Object lock = new Object();
 
     OodDetector(GenerativeModel model, DensityModel background, List<DensityModel> ensemble, String scoreName, ScoreOptions options,
                 Double typicalityMean, Preprocessing preprocessing, Calibration calibration) {
@@ -75,12 +74,18 @@ public final class OodDetector {
                                   ScoreOptions options, ImageSet fitData, ImageSet validation, String validationSpec, double tpr,
                                   Preprocessing.Resize resize) {
         Preprocessing pre = Preprocessing.of(model.shape(), resize);
+        if (!ensemble.isEmpty() && ensemble.get(0) != model) {
+            throw new IllegalArgumentException("an ensemble's first member must be the detector's model itself");
+        }
         Double mean = null;
         if (scoreName.equals("typicality")) {
+            if (!(model instanceof DensityModel density)) {
+                throw new IllegalArgumentException("score 'typicality' needs a likelihood, and a " + model.kind() + " has none");
+            }
             if (fitData == null) {
                 throw new IllegalArgumentException("score 'typicality' learns the training set's mean bits/dim: give training images");
             }
-            mean = new TypicalityScore((DensityModel) model).fit(fitData).trainMean();
+            mean = new TypicalityScore(density).fit(fitData).trainMean();
         }
         OodDetector uncalibrated = new OodDetector(model, background, ensemble, scoreName, options, mean, pre, null);
         ImageSet v;
@@ -103,14 +108,21 @@ public final class OodDetector {
         DensityModel background = null;
         List<DensityModel> members = new ArrayList<>();
         if (scoreName.equals("likelihood-ratio") && rf.background().hasModel()) {
-            background = (DensityModel) rf.background().loadModel();
+            background = density(rf.background().loadModel(), "likelihood-ratio's background");
         }
         if (scoreName.equals("waic")) {
             for (RunFolder m : rf.ensemble()) {
-                members.add(m.dir().equals(rf.dir()) ? (DensityModel) model : (DensityModel) m.loadModel());
+                members.add(density(m.dir().equals(rf.dir()) ? model : m.loadModel(), "waic's ensemble member"));
             }
         }
         return fit(model, background, members, scoreName, options, fitData, validation, validationSpec, tpr, resize);
+    }
+
+    private static DensityModel density(GenerativeModel m, String role) {
+        if (m instanceof DensityModel d) {
+            return d;
+        }
+        throw new IllegalArgumentException(role + " must have a likelihood, and it is a " + m.kind());
     }
 
     /** The model. */
@@ -163,7 +175,7 @@ public final class OodDetector {
     }
 
     private double[] scoreMatched(ImageSet matched) {
-        synchronized (lock) {
+        synchronized (model) {
             return score.score(matched);
         }
     }

@@ -4,7 +4,10 @@ import densitylab.data.ImageSet;
 
 import java.util.SplittableRandom;
 
-/** Uniform dequantization: y = (x + u) / 256 with u ~ U[0,1)^D, so y lies in [0,1)^D. */
+/**
+ * Uniform dequantization: y = (x + u) / 256 with u ~ U[0,1)^D, so y lies in [0,1)^D before rounding to float32
+ * (which can round 255 + u to exactly 1.0; the flows' logit transform squeezes y into (alpha, 1 - alpha) first).
+ */
 public final class Dequantize {
     /** Seed of the dequantization noise used when scoring, so that log-likelihoods repeat exactly. */
     public static final long SCORING_SEED = 0x5eed;

@@ -64,6 +64,7 @@ class CliEndToEndTest {
         }
         Files.write(images.resolve("truncated.png"), java.util.Arrays.copyOf(png, png.length / 2));
         densitylab.data.ImageFolder.write(densitylab.data.Synthetic.generate("noise", 1, 1, 32, 32, 1), images.resolve("big"));
+        Files.createSymbolicLink(images.resolve("loop"), images); // a link back up the tree is not followed
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         Path dangling = Files.createSymbolicLink(tmp.resolve("dangling.png"), tmp.resolve("nowhere.png"));
         Path csv = tmp.resolve("out.csv");

@@ -63,6 +63,8 @@ public final class ModelKinds {
 
     /** Saves model into dir and writes the SHA-256 manifest of its files, which {@link #load} checks. */
     public static void save(GenerativeModel model, Path dir) throws IOException {
+        // an old manifest must not sit beside new files while they are written (a missing manifest passes)
+        java.nio.file.Files.deleteIfExists(dir.resolve(ModelFiles.MANIFEST));
         model.save(dir);
         ModelFiles.writeManifest(dir);
     }
