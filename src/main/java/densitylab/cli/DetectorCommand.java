@@ -70,6 +70,12 @@ final class DetectorCommand implements Callable<Integer> {
         @Option(names = "--regret-lr", paramLabel = "LR", defaultValue = "1e-2", description = "Learning rate of likelihood-regret (default: ${DEFAULT-VALUE}).")
         double regretLr;
 
+        @Option(names = "--encoder-steps", paramLabel = "N", defaultValue = "10", description = "Adam steps of likelihood-regret-encoder (default: ${DEFAULT-VALUE}).")
+        int encoderSteps;
+
+        @Option(names = "--encoder-lr", paramLabel = "LR", defaultValue = "1e-3", description = "Learning rate of likelihood-regret-encoder (default: ${DEFAULT-VALUE}).")
+        double encoderLr;
+
         @Mixin
         DataOptions dataOptions;
 
@@ -87,7 +93,7 @@ final class DetectorCommand implements Callable<Integer> {
                 }
                 fitData = dataOptions.loadFor(r, spec, "train", model.shape(), fitLimit);
             }
-            OodDetector d = OodDetector.fit(run, score, new ScoreOptions(iwaeSamples, regretSteps, regretLr), fitData, validation,
+            OodDetector d = OodDetector.fit(run, score, new ScoreOptions(iwaeSamples, regretSteps, regretLr, encoderSteps, encoderLr), fitData, validation,
                     data, tpr, Preprocessing.Resize.parse(resizePolicy));
             d.save(out);
             Calibration c = d.calibration();

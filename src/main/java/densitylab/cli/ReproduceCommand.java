@@ -41,7 +41,7 @@ import java.util.concurrent.Callable;
         description = {"Train each model on the in-distribution set within its budget (reusing runs already in DIR), "
                 + "evaluate it against MNIST, uniform noise, constant images and the set inverted and flipped with every "
                 + "applicable score (likelihood, typicality, input complexity with two compressors, likelihood ratio, "
-                + "WAIC over an ensemble, and for the VAE elbo, reconstruction and likelihood regret), and write "
+                + "WAIC over an ensemble, and for the VAE elbo, reconstruction and likelihood regret in both variants), and write "
                 + "DIR/report.html: bits/dim per model and set, AUROC/AUPR/FPR@95 per model, score and OOD set beside the "
                 + "published numbers, the batch typicality test, the variance experiment and each model's samples.",
                 "", "Each model's run folder DIR/MODEL holds its own report.html, results.json and score files; a "
@@ -188,7 +188,7 @@ final class ReproduceCommand implements Callable<Integer> {
             s.add("waic");
         }
         if (m.equals("vae")) {
-            s.addAll(List.of("elbo", "reconstruction", "likelihood-regret"));
+            s.addAll(List.of("elbo", "reconstruction", "likelihood-regret", "likelihood-regret-encoder"));
         }
         return s;
     }

@@ -48,6 +48,14 @@ final class ScoringOptions {
     @Option(names = "--regret-lr", paramLabel = "LR", defaultValue = "1e-2", description = "Learning rate of likelihood-regret (default: ${DEFAULT-VALUE}).")
     double regretLr = 1e-2;
 
+    @Option(names = "--encoder-steps", paramLabel = "N", defaultValue = "10",
+            description = "Adam steps of likelihood-regret-encoder (default: ${DEFAULT-VALUE}).")
+    int encoderSteps = 10;
+
+    @Option(names = "--encoder-lr", paramLabel = "LR", defaultValue = "1e-3",
+            description = "Learning rate of likelihood-regret-encoder (default: ${DEFAULT-VALUE}).")
+    double encoderLr = 1e-3;
+
     /**
      * The run's scores; those that need the run's training data are fitted on it when they first score, so a
      * command whose score files already hold every column (evaluate run again with other OOD sets, say)
@@ -73,7 +81,7 @@ final class ScoringOptions {
         List<OodScore> out = new ArrayList<>();
         for (String n : names) {
             OodScore s = Scores.create(n, Scores.NEED_THE_MODEL.contains(n) ? model : likelihoodOnce,
-                    new ScoreOptions(iwaeSamples, regretSteps, regretLr), related);
+                    new ScoreOptions(iwaeSamples, regretSteps, regretLr, encoderSteps, encoderLr), related);
             if (n.equals("typicality")) {
                 String spec = trainingSpec(); // fails now, before any scoring, if the run names no training data
                 s = new FitOnFirstUse(s, () -> data.loadFor(r, spec, "train", model.shape(), fitLimit));

@@ -183,7 +183,8 @@ public final class DetectorBundle {
             members.add(k == 1 ? (DensityModel) model : (DensityModel) ModelKinds.load(dir.resolve("ensemble").resolve("member-" + k)));
         }
         JsonNode o = score.path("options");
-        ScoreOptions options = new ScoreOptions(o.path("iwaeSamples").asInt(), o.path("regretSteps").asInt(), o.path("regretLr").asDouble());
+        ScoreOptions options = new ScoreOptions(o.path("iwaeSamples").asInt(), o.path("regretSteps").asInt(), o.path("regretLr").asDouble(),
+                o.path("encoderSteps").asInt(ScoreOptions.ENCODER_STEPS), o.path("encoderLr").asDouble(ScoreOptions.ENCODER_LR));
         JsonNode p = det.path("preprocessing");
         Preprocessing pre = new Preprocessing(p.path("channels").asInt(), p.path("height").asInt(), p.path("width").asInt(),
                 Preprocessing.Resize.parse(p.path("resize").asText()));

@@ -73,7 +73,7 @@ public final class Scores {
             case "discriminator" -> OodScore.of(name, gan(name, model)::discriminatorScore);
             case "ganomaly" -> OodScore.of(name, ganomaly(name, model)::latentDistance);
             case "likelihood-regret" -> VaeScores.regret(name, vae(name, model), o.regretSteps(), o.regretLr(), LikelihoodRegret.Variant.POSTERIOR);
-            case "likelihood-regret-encoder" -> VaeScores.regret(name, vae(name, model), o.regretSteps(), o.regretLr(), LikelihoodRegret.Variant.ENCODER);
+            case "likelihood-regret-encoder" -> VaeScores.regret(name, vae(name, model), o.encoderSteps(), o.encoderLr(), LikelihoodRegret.Variant.ENCODER);
             default -> throw new IllegalArgumentException("unknown score '" + name + "'; known: " + String.join(", ", NAMES));
         };
     }

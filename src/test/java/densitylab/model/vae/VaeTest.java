@@ -212,6 +212,19 @@ class VaeTest {
         assertTrainable(v, x);
     }
 
+    @Test
+    void eachRegretVariantTakesItsOwnStepsAndLearningRate() throws Exception {
+        ConvVae v = trainedToy("elbo");
+        ImageSet x = toy(4, 7);
+        // posterior variant 0 steps, encoder variant 10: only the encoder variant moves
+        densitylab.score.ScoreOptions o = new densitylab.score.ScoreOptions(10, 0, 1e-2, 10, 1e-3);
+        assertThat(densitylab.score.Scores.create("likelihood-regret", v, o).score(x)).containsOnly(0.0);
+        assertThat(Units.mean(densitylab.score.Scores.create("likelihood-regret-encoder", v, o).score(x))).isGreaterThan(0);
+        densitylab.score.ScoreOptions none = new densitylab.score.ScoreOptions(10, 10, 5e-2, 0, 1e-3);
+        assertThat(densitylab.score.Scores.create("likelihood-regret-encoder", v, none).score(x)).containsOnly(0.0);
+        assertThat(densitylab.score.ScoreOptions.defaults().encoderSteps()).isEqualTo(10);
+    }
+
     /**
      * On a linear-Gaussian VAE whose encoder outputs the exact posterior, and whose linear encoder can move its output
      * anywhere for one input (through its biases), optimising the posterior directly and optimising the encoder's
