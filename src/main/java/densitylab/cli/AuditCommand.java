@@ -75,7 +75,7 @@ final class AuditCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RunFolder rf = new RunFolder(run);
         GenerativeModel model = rf.loadModel();
-        String trainSpec = train != null ? train : runDataSpec(rf);
+        String trainSpec = train != null ? train : rf.trainingSpec("the audit (or give --train SET)");
         String testSpec = test != null ? test : trainSpec;
         DataResolver r = dataOptions.resolver();
         ImageSet trainSet = dataOptions.loadFor(r, trainSpec, "train", model.shape(), trainLimit);
@@ -129,14 +129,4 @@ final class AuditCommand implements Callable<Integer> {
                 result.peakResidentBytes() / 1e9, html);
         return 0;
     }
-
-    /** The training data spec recorded in the run's config.json. */
-    private static String runDataSpec(RunFolder rf) throws java.io.IOException {
-        Object data = rf.readConfig().get("data");
-        if (data instanceof Map<?, ?> m && m.get("spec") instanceof String spec) {
-            return spec;
-        }
-        throw new IllegalArgumentException(rf.dir() + "/config.json does not say what the model was trained on; give --train SET");
-    }
-
 }

@@ -7,14 +7,12 @@ import densitylab.detect.OodDetector;
 import densitylab.detect.Preprocessing;
 import densitylab.eval.RunFolder;
 import densitylab.model.GenerativeModel;
-import densitylab.score.ScoreOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code densitylab detector}: make production detectors from trained runs. */
@@ -61,20 +59,8 @@ final class DetectorCommand implements Callable<Integer> {
                 description = "Training images for scores that learn from them (typicality; default: ${DEFAULT-VALUE}).")
         int fitLimit;
 
-        @Option(names = "--iwae-samples", paramLabel = "K", defaultValue = "100", description = "Importance samples of iwae (default: ${DEFAULT-VALUE}).")
-        int iwaeSamples;
-
-        @Option(names = "--regret-steps", paramLabel = "N", defaultValue = "50", description = "Adam steps of likelihood-regret (default: ${DEFAULT-VALUE}).")
-        int regretSteps;
-
-        @Option(names = "--regret-lr", paramLabel = "LR", defaultValue = "1e-2", description = "Learning rate of likelihood-regret (default: ${DEFAULT-VALUE}).")
-        double regretLr;
-
-        @Option(names = "--encoder-steps", paramLabel = "N", defaultValue = "10", description = "Adam steps of likelihood-regret-encoder (default: ${DEFAULT-VALUE}).")
-        int encoderSteps;
-
-        @Option(names = "--encoder-lr", paramLabel = "LR", defaultValue = "1e-3", description = "Learning rate of likelihood-regret-encoder (default: ${DEFAULT-VALUE}).")
-        double encoderLr;
+        @Mixin
+        ScoreOptionArgs scoreOptions;
 
         @Mixin
         DataOptions dataOptions;
@@ -87,13 +73,9 @@ final class DetectorCommand implements Callable<Integer> {
             ImageSet validation = dataOptions.loadFor(r, data, "test", model.shape(), limit);
             ImageSet fitData = null;
             if (score.equals("typicality")) {
-                Object d = rf.readConfig().get("data");
-                if (!(d instanceof Map<?, ?> m && m.get("spec") instanceof String spec)) {
-                    throw new IllegalArgumentException(run + "/config.json does not say what the model was trained on");
-                }
-                fitData = dataOptions.loadFor(r, spec, "train", model.shape(), fitLimit);
+                fitData = dataOptions.loadFor(r, rf.trainingSpec("the typicality score"), "train", model.shape(), fitLimit);
             }
-            OodDetector d = OodDetector.fit(run, score, new ScoreOptions(iwaeSamples, regretSteps, regretLr, encoderSteps, encoderLr), fitData, validation,
+            OodDetector d = OodDetector.fit(run, score, scoreOptions.toOptions(), fitData, validation,
                     data, tpr, Preprocessing.Resize.parse(resizePolicy));
             d.save(out);
             Calibration c = d.calibration();

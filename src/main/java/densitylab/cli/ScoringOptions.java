@@ -8,7 +8,6 @@ import densitylab.model.DensityModel;
 import densitylab.score.MemoizedDensity;
 import densitylab.score.OodScore;
 import densitylab.score.RelatedModels;
-import densitylab.score.ScoreOptions;
 import densitylab.score.Scores;
 import picocli.CommandLine.Option;
 
@@ -17,7 +16,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** Options and steps shared by score and evaluate: the run, the scores, and fitting them on the training data. */
 final class ScoringOptions {
@@ -39,22 +37,8 @@ final class ScoringOptions {
             description = "Training images used to fit scores that need training statistics (default: ${DEFAULT-VALUE}).")
     int fitLimit = 10000;
 
-    @Option(names = "--iwae-samples", paramLabel = "K", defaultValue = "100", description = "Importance samples of the iwae score (default: ${DEFAULT-VALUE}).")
-    int iwaeSamples = 100;
-
-    @Option(names = "--regret-steps", paramLabel = "N", defaultValue = "50", description = "Adam steps of likelihood-regret (default: ${DEFAULT-VALUE}).")
-    int regretSteps = 50;
-
-    @Option(names = "--regret-lr", paramLabel = "LR", defaultValue = "1e-2", description = "Learning rate of likelihood-regret (default: ${DEFAULT-VALUE}).")
-    double regretLr = 1e-2;
-
-    @Option(names = "--encoder-steps", paramLabel = "N", defaultValue = "10",
-            description = "Adam steps of likelihood-regret-encoder (default: ${DEFAULT-VALUE}).")
-    int encoderSteps = 10;
-
-    @Option(names = "--encoder-lr", paramLabel = "LR", defaultValue = "1e-3",
-            description = "Learning rate of likelihood-regret-encoder (default: ${DEFAULT-VALUE}).")
-    double encoderLr = 1e-3;
+    @picocli.CommandLine.Mixin
+    ScoreOptionArgs scoreOptions = new ScoreOptionArgs();
 
     /**
      * The run's scores; those that need the run's training data are fitted on it when they first score, so a
@@ -81,9 +65,9 @@ final class ScoringOptions {
         List<OodScore> out = new ArrayList<>();
         for (String n : names) {
             OodScore s = Scores.create(n, Scores.NEED_THE_MODEL.contains(n) ? model : likelihoodOnce,
-                    new ScoreOptions(iwaeSamples, regretSteps, regretLr, encoderSteps, encoderLr), related);
+                    scoreOptions.toOptions(), related);
             if (n.equals("typicality")) {
-                String spec = trainingSpec(); // fails now, before any scoring, if the run names no training data
+                String spec = rf.trainingSpec("the typicality score"); // fails now, before any scoring, if the run names no training data
                 s = new FitOnFirstUse(s, () -> data.loadFor(r, spec, "train", model.shape(), fitLimit));
             }
             out.add(s);
@@ -187,12 +171,4 @@ final class ScoringOptions {
     }
 
     /** The spec of the run's training data, from its config.json. */
-    private String trainingSpec() throws IOException {
-        Map<String, Object> config = new RunFolder(run).readConfig();
-        Object d = config.get("data");
-        if (!(d instanceof Map<?, ?> m) || !(m.get("spec") instanceof String spec)) {
-            throw new IllegalArgumentException(run + "/config.json names no training data, which the typicality score needs");
-        }
-        return spec;
-    }
 }

@@ -123,6 +123,19 @@ public record RunFolder(Path dir) {
         return ModelFiles.JSON.readValue(config().toFile(), new TypeReference<LinkedHashMap<String, Object>>() { });
     }
 
+    /**
+     * The spec of the data the run was trained on (config.json's data.spec, as {@link #describe} writes it).
+     *
+     * @param neededFor what needs it, for the error message
+     * @throws IllegalArgumentException when config.json names no training data
+     */
+    public String trainingSpec(String neededFor) throws IOException {
+        if (readConfig().get("data") instanceof Map<?, ?> m && m.get("spec") instanceof String spec) {
+            return spec;
+        }
+        throw new IllegalArgumentException(dir + "/config.json names no training data, which " + neededFor + " needs");
+    }
+
     /** Writes config.json atomically. */
     public void writeConfig(Map<String, Object> config) throws IOException {
         AtomicFiles.write(config(), ModelFiles.JSON.writeValueAsBytes(config));

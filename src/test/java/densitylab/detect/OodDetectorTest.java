@@ -66,9 +66,6 @@ class OodDetectorTest {
         }
         assertThat(detector.calibration().n()).isEqualTo(1000);
         assertThatThrownBy(() -> Calibration.of(s, 0, "v")).hasMessageContaining("(0, 1]");
-        // the likelihood fails on MNIST (Nalisnick et al.): the Gaussian flags few MNIST digits
-        boolean[] flagged = detector.isOutOfDistribution(mnist);
-        assertThat(flagged).hasSize(300);
     }
 
     @Test
