@@ -168,7 +168,7 @@ class CliEndToEndTest {
     void regretStudyWritesStagesSweepAndReportAndReusesThemOnARerun() throws Exception {
         Path dir = tmp.resolve("study");
         String[] args = {"regret-study", "--dir", dir.toString(), "--minutes", "0.05", "--limit", "16", "--out", "mnist,noise",
-                "--regret-steps", "3", "--encoder-steps", "3", "--sweep-limit", "8", "--sweep-steps", "2", "--sweep-lrs", "1e-2"};
+                "--regret-steps", "3", "--encoder-steps", "3", "--sweep-limit", "8", "--sweep-steps", "2", "--sweep-lrs", "1e-2", "--sweep-samples", "0,4"};
         Run first = cli(args);
         assertThat(first.code()).as(first.err()).isZero();
         Path stage = dir.resolve("stage-0.05.json");
@@ -181,8 +181,11 @@ class CliEndToEndTest {
                 assertThat(auroc.get(score).get(set).asDouble()).as(score + " vs " + set).isBetween(0.0, 1.0);
             }
         }
+        JsonNode seconds = new ObjectMapper().readTree(stage.toFile()).get("seconds_per_1000_images");
+        assertThat(seconds.get("regret-encoder").asDouble()).isPositive();
         JsonNode sweep = new ObjectMapper().readTree(dir.resolve("sweep.json").toFile());
-        assertThat(sweep).hasSize(2); // two variants x one step count x one learning rate
+        assertThat(sweep).hasSize(4); // two variants x one step count x one learning rate x two comparisons
+        assertThat(sweep.findValues("compared_samples").stream().map(JsonNode::asInt).toList()).containsExactly(0, 4, 0, 4);
         long stamp = Files.getLastModifiedTime(stage).toMillis();
         Run again = cli(args);
         assertThat(again.code()).as(again.err()).isZero();

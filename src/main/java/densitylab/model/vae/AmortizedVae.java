@@ -7,8 +7,8 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 
 /**
- * What likelihood regret needs of a VAE: an encoder whose weights can be swapped for a copy, the ELBO of a given
- * Gaussian posterior, and seeded scoring noise. {@link ConvVae} is one; a test builds a linear-Gaussian one whose
+ * What likelihood regret needs of a VAE: an encoder whose weights can be swapped for a copy, the ELBO and the
+ * importance-weighted bound of a given Gaussian posterior, and seeded scoring noise. {@link ConvVae} is one; a test builds a linear-Gaussian one whose
  * exact posterior is known.
  */
 public interface AmortizedVae {
@@ -26,6 +26,12 @@ public interface AmortizedVae {
 
     /** The ELBO per example in nats for the posterior (mu, logvar), each (B, L), and noise eps (B, 1, L). */
     NDArray elbo(NDArray x, NDArray mu, NDArray logvar, NDArray eps);
+
+    /**
+     * The importance-weighted estimate log (1/K) sum_k p(x, z_k) / q(z_k) per example in nats, with the Gaussian
+     * proposal q = (mu, logvar), each (B, L), and z_k = mu + exp(logvar / 2) eps_k for noise eps (B, K, L).
+     */
+    NDArray iwae(NDArray x, NDArray mu, NDArray logvar, NDArray eps);
 
     /**
      * Standard-normal noise (B, K, L) for the B images of a scored batch, each image's from a seed of its pixel values

@@ -211,11 +211,16 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
 
     /** K samples z = mu + sigma eps from q(z|x) with the given noise eps (B, K, L); z detached when detach is set. */
     Samples samples(NDArray x, NDArray eps, boolean detach) {
+        NDList q = encode(x);
+        return samples(x, q.get(0), q.get(1), eps, detach);
+    }
+
+    /** K samples z = mu + sigma eps from the Gaussian posterior (mu, logvar), each (B, L), with noise eps (B, K, L). */
+    private Samples samples(NDArray x, NDArray posteriorMean, NDArray posteriorLogvar, NDArray eps, boolean detach) {
         long b = x.getShape().get(0);
         long k = eps.getShape().get(1);
-        NDList q = encode(x);
-        NDArray mu = q.get(0).expandDims(1);
-        NDArray logvar = q.get(1).expandDims(1);
+        NDArray mu = posteriorMean.expandDims(1);
+        NDArray logvar = posteriorLogvar.expandDims(1);
         NDArray z = eps.mul(Scalars.mul(logvar, 0.5).exp()).add(mu);
         if (detach) {
             z = z.stopGradient();
@@ -265,12 +270,23 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
      * decoded in chunks of at most {@link #decodesPerChunk} decodes, each chunk's activations freed before the next.
      */
     NDArray iwae(NDArray x, NDArray eps) {
+        NDList q = encode(x);
+        return iwae(x, q.get(0), q.get(1), eps);
+    }
+
+    /**
+     * The IWAE estimate of log p(x) per example in nats with the Gaussian proposal (mu, logvar), each (B, L), and noise
+     * eps (B, K, L); the K samples are decoded in chunks of at most {@link #decodesPerChunk} decodes, each chunk's
+     * activations freed before the next.
+     */
+    @Override
+    public NDArray iwae(NDArray x, NDArray mu, NDArray logvar, NDArray eps) {
         long b = x.getShape().get(0);
         long k = eps.getShape().get(1);
         long per = Math.max(1, decodesPerChunk() / b);
         NDArray logW;
         if (per >= k) {
-            logW = samples(x, eps, false).logWeights();
+            logW = samples(x, mu, logvar, eps, false).logWeights();
         } else {
             NDManager batch = x.getManager();
             NDList parts = new NDList();
@@ -278,8 +294,10 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
                 List<NDArray> live = new ArrayList<>(parameters);
                 live.add(x);
                 live.add(eps);
+                live.add(mu);
+                live.add(logvar);
                 try (NDManager chunk = Scopes.open(batch, live)) {
-                    NDArray part = samples(x, eps.get(":, " + from + ":" + Math.min(k, from + per)), false).logWeights();
+                    NDArray part = samples(x, mu, logvar, eps.get(":, " + from + ":" + Math.min(k, from + per)), false).logWeights();
                     part.attach(batch);
                     parts.add(part);
                 }

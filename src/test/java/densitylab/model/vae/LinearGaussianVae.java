@@ -103,6 +103,24 @@ final class LinearGaussianVae implements AmortizedVae, AutoCloseable {
     }
 
     @Override
+    public NDArray iwae(NDArray x, NDArray mu, NDArray logvar, NDArray eps) {
+        long n = x.getShape().get(0);
+        long k = eps.getShape().get(1);
+        NDArray y = scaled(x).expandDims(1); // (n, 1, DIMS)
+        NDArray sigma = Scalars.mul(logvar, 0.5).exp().expandDims(1);
+        NDArray z = eps.mul(sigma).add(mu.expandDims(1)); // (n, k, LATENT)
+        NDArray mean = Linear.linear(z.reshape(n * k, LATENT), w, b).singletonOrThrow().reshape(n, k, DIMS);
+        double c = 0.5 * Math.log(2 * Math.PI);
+        NDArray logLik = Scalars.mul(y.sub(mean).square().sum(new int[] {2}), -0.5 / S2).sub((float) (DIMS * (c + 0.5 * Math.log(S2))));
+        NDArray logPrior = Scalars.mul(z.square().sum(new int[] {2}), -0.5).sub((float) (LATENT * c));
+        NDArray logQ = Scalars.mul(eps.square().sum(new int[] {2}), -0.5).sub(Scalars.mul(logvar.sum(new int[] {1}), 0.5).expandDims(1))
+                .sub((float) (LATENT * c));
+        NDArray logW = logLik.add(logPrior).sub(logQ);
+        NDArray max = logW.max(new int[] {1}, true);
+        return logW.sub(max).exp().mean(new int[] {1}).log().add(max.squeeze(1));
+    }
+
+    @Override
     public NDArray scoringNoise(NDManager m, densitylab.data.ImageSet images, int k) {
         int n = images.size();
         long[] seeds = densitylab.nn.Dequantize.contentSeeds(images, 0);
