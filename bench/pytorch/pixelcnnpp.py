@@ -317,11 +317,13 @@ def logistic_log_mass(x, mu, log_scale):
 
 # ----------------------------------------------------------------------------------------------------------
 
-def timed_training(train, batch_size, seed, seconds, step_fn, profile=None):
+def timed_training(train, batch_size, seed, seconds, step_fn, profile=None, epoch_end=None):
     """The benchmarks' training loop, as densitylab's Trainer runs it: epochs of batches shuffled with seed + epoch,
     step_fn(x, step number from 1) per batch, until `seconds` have passed. Throughput is timed from the 5th step on
-    (warm-up excluded). With profile, torch.profiler records the loop and writes a Chrome trace there.
-    Returns (steps, images, seconds, images per second)."""
+    (warm-up excluded). With profile, torch.profiler records the loop and writes a Chrome trace there. With
+    epoch_end, epoch_end(epoch number from 1) runs after each full epoch (glow.py --epochs-bpd scores there); its time
+    counts neither toward `seconds` nor in the throughput.
+    Returns (steps, images, seconds, images per second), seconds without epoch_end's time."""
     prof = None
     if profile:
         prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
@@ -329,6 +331,7 @@ def timed_training(train, batch_size, seed, seconds, step_fn, profile=None):
     n = train.shape[0]
     step = images_all = images_timed = 0
     t_timed = None
+    paused = paused_timed = 0.0  # epoch_end's seconds, in all and after t_timed
     start = time.perf_counter()
     epoch = 0
     done = False
@@ -343,17 +346,25 @@ def timed_training(train, batch_size, seed, seconds, step_fn, profile=None):
                 t_timed = time.perf_counter()
             elif step > 5:
                 images_timed += x.shape[0]
-            if time.perf_counter() - start >= seconds:
+            if time.perf_counter() - start - paused >= seconds:
                 done = True
                 break
         else:
             epoch += 1
+            if epoch_end is not None:
+                t0 = time.perf_counter()
+                epoch_end(epoch)
+                dt = time.perf_counter() - t0
+                paused += dt
+                if t_timed is not None:
+                    paused_timed += dt
     end = time.perf_counter()
     if prof is not None:
         prof.__exit__(None, None, None)
         prof.export_chrome_trace(profile)
-    train_seconds = end - start
-    ips = images_timed / (end - t_timed) if t_timed is not None and images_timed > 0 else images_all / train_seconds
+    train_seconds = end - start - paused
+    ips = (images_timed / (end - t_timed - paused_timed) if t_timed is not None and images_timed > 0
+           else images_all / train_seconds)
     return step, images_all, train_seconds, ips
 
 
