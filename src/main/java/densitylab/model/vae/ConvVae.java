@@ -170,7 +170,7 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
 
     /**
      * Decoder outputs (B, outC, H, W) for latents z (B, L): a linear layer, then twice a 2x nearest-neighbour
-     * upsampling and a 3x3 convolution (DJL's PyTorch engine has no transposed convolution), then a 1x1
+     * upsampling (libtorch's kernel, {@link Resampling#upsampleNearest2x}) and a 3x3 convolution (DJL's PyTorch engine has no transposed convolution), then a 1x1
      * convolution to the pixel distribution's parameters. The head is 1x1 because a 3x3 convolution to 256
      * categorical logits per pixel would cost about nine times the rest of the network.
      *
@@ -184,8 +184,9 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
      */
     NDArray decode(NDArray z) {
         NDArray h = Activation.relu(Linear.linear(z, dwl, dbl).singletonOrThrow()).reshape(z.getShape().get(0), 2L * width, h4, w4);
-        h = Activation.relu(Conv2d.conv2d(MemoryLayout.channelsLast(Resampling.nearest2x(h)), dw1, db1, ONE, P1).singletonOrThrow());
-        h = Activation.relu(Conv2d.conv2d(MemoryLayout.channelsLast(Resampling.nearest2x(h)), dw2, db2, ONE, P1).singletonOrThrow());
+        // libtorch's upsampling keeps its input's memory order: convert the small array, before upsampling
+        h = Activation.relu(Conv2d.conv2d(Resampling.upsampleNearest2x(MemoryLayout.channelsLast(h)), dw1, db1, ONE, P1).singletonOrThrow());
+        h = Activation.relu(Conv2d.conv2d(Resampling.upsampleNearest2x(h), dw2, db2, ONE, P1).singletonOrThrow());
         return Conv2d.conv2d(MemoryLayout.standard(h), dw3, db3).singletonOrThrow(); // 256 output channels: cheaper to convert the input
     }
 
