@@ -11,10 +11,10 @@ import densitylab.model.vae.LikelihoodRegret;
 import densitylab.model.vae.LikelihoodRegret.Variant;
 import densitylab.nn.ModelFiles;
 import densitylab.nn.Units;
-import densitylab.score.ScoreOptions;
 import densitylab.report.Charts;
 import densitylab.report.HtmlReport;
 import densitylab.report.ReportData;
+import densitylab.score.ScoreOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 /**
  * {@code densitylab regret-study}: why likelihood regret weakens as the VAE trains (issue 21). Trains one VAE in
@@ -97,6 +98,7 @@ final class RegretStudyCommand implements Callable<Integer> {
     private static final List<String> SCORES = List.of("likelihood", "reconstruction", "regret-posterior", "regret-encoder");
 
     @Override
+    @SuppressWarnings("unchecked")
     public Integer call() throws Exception {
         List<String> ood = outs != null ? outs : List.of("mnist", "noise", "constant", in + "+vflip");
         if (minutes.isEmpty() || minutes.stream().anyMatch(m -> !(m > 0)) || limit < 0 || sweepLimit < 0
@@ -109,12 +111,13 @@ final class RegretStudyCommand implements Callable<Integer> {
         DataOptions data = new DataOptions();
         data.offline = offline;
         DataResolver resolver = data.resolver();
-        Map<Double, Map<String, Map<String, Double>>> aurocs = new TreeMap<>(); // minutes -> score -> OOD set -> AUROC
+        Map<Double, Stage> done = new TreeMap<>(); // minutes -> the stage's AUROCs and timings
+        Map<String, Object> settings = stageSettings(ood);
         double trained = 0;
         for (double m : stages) {
             Path stageFile = dir.resolve(String.format(Locale.ROOT, "stage-%s.json", label(m)));
             if (Files.isRegularFile(stageFile)) {
-                aurocs.put(m, readStage(stageFile));
+                done.put(m, readStage(stageFile, settings));
                 trained = m;
                 continue;
             }
@@ -137,37 +140,41 @@ final class RegretStudyCommand implements Callable<Integer> {
             }
             trained = m;
             ConvVae vae = (ConvVae) new RunFolder(run).loadModel();
-            seconds.clear();
-            images = 0;
-            Map<String, Map<String, Double>> stage = scoreStage(vae, resolver, data, ood);
+            Stage stage = scoreStage(vae, resolver, data, ood);
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("minutes", m);
-            json.put("images_per_set", limit == 0 ? "all" : limit);
-            json.put("auroc", stage);
-            Map<String, Double> per1000 = new LinkedHashMap<>();
-            for (String sc : SCORES) {
-                per1000.put(sc, seconds.getOrDefault(sc, 0.0) * 1000 / Math.max(1, images));
-            }
-            json.put("seconds_per_1000_images", per1000);
-            System.out.printf(Locale.ROOT, "  seconds per 1,000 images: %s%n", per1000);
+            json.put("settings", settings);
+            json.put("auroc", stage.auroc());
+            json.put("seconds_per_1000_images", stage.secondsPer1000());
+            System.out.printf(Locale.ROOT, "  seconds per 1,000 images: %s%n", stage.secondsPer1000());
             AtomicFiles.writeString(stageFile, ModelFiles.JSON.writeValueAsString(json));
-            aurocs.put(m, stage);
+            done.put(m, stage);
             vae.manager().close();
         }
         Path sweepFile = dir.resolve("sweep.json");
         List<Map<String, Object>> sweep = new ArrayList<>();
         if (sweepLimit > 0) {
-            if (Files.isRegularFile(sweepFile)) {
-                sweep = ModelFiles.JSON.readValue(sweepFile.toFile(), List.class);
+            Map<String, Object> sweepSettings = new LinkedHashMap<>(settings);
+            sweepSettings.put("after_minutes", stages.get(stages.size() - 1));
+            sweepSettings.put("sweep_limit", sweepLimit);
+            sweepSettings.put("sweep_steps", sweepSteps);
+            sweepSettings.put("sweep_lrs", sweepLrs);
+            sweepSettings.put("sweep_samples", sweepSamples);
+            Map<?, ?> old = Files.isRegularFile(sweepFile) ? ModelFiles.JSON.readValue(sweepFile.toFile(), Map.class) : Map.of();
+            if (same(old.get("settings"), sweepSettings)) {
+                sweep = (List<Map<String, Object>>) old.get("rows");
             } else {
+                if (!old.isEmpty()) {
+                    System.out.println("the sweep's settings changed since " + sweepFile + ": sweeping again");
+                }
                 ConvVae vae = (ConvVae) new RunFolder(run).loadModel();
                 sweep = sweep(vae, resolver, data, ood.get(0));
-                AtomicFiles.writeString(sweepFile, ModelFiles.JSON.writeValueAsString(sweep));
+                AtomicFiles.writeString(sweepFile, ModelFiles.JSON.writeValueAsString(Map.of("settings", sweepSettings, "rows", sweep)));
                 vae.manager().close();
             }
         }
         Path report = dir.resolve("report.html");
-        writeReport(report, aurocs, sweep, ood);
+        writeReport(report, done, sweep, ood);
         System.out.println("wrote " + report);
         return 0;
     }
@@ -180,44 +187,93 @@ final class RegretStudyCommand implements Callable<Integer> {
         return m == Math.rint(m) ? Long.toString((long) m) : Double.toString(m);
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Map<String, Double>> readStage(Path f) throws java.io.IOException {
-        return (Map<String, Map<String, Double>>) ModelFiles.JSON.readValue(f.toFile(), Map.class).get("auroc");
+    /** One stage's AUROCs (score -> OOD set -> AUROC) and seconds per 1,000 images of each score. */
+    private record Stage(Map<String, Map<String, Double>> auroc, Map<String, Double> secondsPer1000) {
     }
 
-    /** Seconds each score took in the current stage, and the images it scored. */
-    private final Map<String, Double> seconds = new LinkedHashMap<>();
-    private long images;
+    /** What a stage's scores depend on besides the training: a stage file scored otherwise is not reused. */
+    private Map<String, Object> stageSettings(List<String> ood) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("in", in);
+        m.put("out", ood);
+        m.put("limit", limit);
+        m.put("seed", seed);
+        m.put("regret_steps", regretSteps);
+        m.put("regret_lr", regretLr);
+        m.put("encoder_steps", encoderSteps);
+        m.put("encoder_lr", encoderLr);
+        return m;
+    }
 
-    /** The four scores (higher = more anomalous) of one set. */
-    private Map<String, double[]> scores(ConvVae vae, ImageSet x) {
+    /** Whether a value read from a file equals a current one, as JSON (the current one written and read back). */
+    private static boolean same(Object read, Object now) {
+        try {
+            return read != null && ModelFiles.JSON.valueToTree(read).equals(ModelFiles.JSON.readTree(ModelFiles.JSON.writeValueAsString(now)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A stage file, if it was scored with the current settings; otherwise an error naming what differs (its model
+     * cannot be scored again: the training has moved on). Files written before settings were recorded are reused.
+     */
+    @SuppressWarnings("unchecked")
+    private static Stage readStage(Path f, Map<String, Object> settings) throws java.io.IOException {
+        Map<String, Object> json = ModelFiles.JSON.readValue(f.toFile(), Map.class);
+        Object read = json.get("settings");
+        if (read != null && !same(read, settings)) {
+            List<String> diff = new ArrayList<>();
+            Map<String, Object> was = (Map<String, Object>) read;
+            for (var e : settings.entrySet()) {
+                if (!same(was.get(e.getKey()), e.getValue())) {
+                    diff.add(e.getKey() + " " + was.get(e.getKey()) + " there, " + e.getValue() + " now");
+                }
+            }
+            throw new IllegalArgumentException(f + " was scored with other settings (" + String.join("; ", diff)
+                    + "): give the same options, or another --dir for a new study");
+        }
+        Map<String, Double> seconds = (Map<String, Double>) json.getOrDefault("seconds_per_1000_images", Map.of());
+        return new Stage((Map<String, Map<String, Double>>) json.get("auroc"), seconds);
+    }
+
+    /** The four scores (higher = more anomalous) of one set; adds each score's seconds to seconds. */
+    private Map<String, double[]> scores(ConvVae vae, ImageSet x, Map<String, Double> seconds) {
         Map<String, double[]> s = new LinkedHashMap<>();
-        timed(s, "likelihood", () -> Units.bitsPerDim(vae.logProb(x), x.dims()));
-        timed(s, "reconstruction", () -> vae.reconstructionError(x));
-        timed(s, "regret-posterior", () -> new LikelihoodRegret(vae, regretSteps, regretLr, Variant.POSTERIOR).regret(x));
-        timed(s, "regret-encoder", () -> new LikelihoodRegret(vae, encoderSteps, encoderLr, Variant.ENCODER).regret(x));
-        images += x.size();
+        timed(s, seconds, "likelihood", () -> Units.bitsPerDim(vae.logProb(x), x.dims()));
+        timed(s, seconds, "reconstruction", () -> vae.reconstructionError(x));
+        timed(s, seconds, "regret-posterior", () -> new LikelihoodRegret(vae, regretSteps, regretLr, Variant.POSTERIOR).regret(x));
+        timed(s, seconds, "regret-encoder", () -> new LikelihoodRegret(vae, encoderSteps, encoderLr, Variant.ENCODER).regret(x));
         return s;
     }
 
-    private void timed(Map<String, double[]> out, String score, java.util.function.Supplier<double[]> fn) {
+    private static void timed(Map<String, double[]> out, Map<String, Double> seconds, String score, Supplier<double[]> fn) {
         long t0 = System.nanoTime();
         out.put(score, fn.get());
         seconds.merge(score, (System.nanoTime() - t0) / 1e9, Double::sum);
     }
 
-    private Map<String, Map<String, Double>> scoreStage(ConvVae vae, DataResolver r, DataOptions data, List<String> ood) throws Exception {
-        Map<String, double[]> inScores = scores(vae, data.loadFor(r, in, "test", vae.shape(), limit));
+    private Stage scoreStage(ConvVae vae, DataResolver r, DataOptions data, List<String> ood) throws Exception {
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        ImageSet inSet = data.loadFor(r, in, "test", vae.shape(), limit);
+        long images = inSet.size();
+        Map<String, double[]> inScores = scores(vae, inSet, seconds);
         Map<String, Map<String, Double>> out = new LinkedHashMap<>();
         for (String o : ood) {
-            Map<String, double[]> oScores = scores(vae, data.loadFor(r, o, "test", vae.shape(), limit));
+            ImageSet oSet = data.loadFor(r, o, "test", vae.shape(), limit);
+            images += oSet.size();
+            Map<String, double[]> oScores = scores(vae, oSet, seconds);
             for (String s : SCORES) {
                 out.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(o, Metrics.auroc(inScores.get(s), oScores.get(s)));
             }
             System.out.printf(Locale.ROOT, "  vs %s: %s%n", o, String.join(", ", SCORES.stream()
                     .map(s -> String.format(Locale.ROOT, "%s %.3f", s, out.get(s).get(o))).toList()));
         }
-        return out;
+        Map<String, Double> per1000 = new LinkedHashMap<>();
+        for (String sc : SCORES) {
+            per1000.put(sc, seconds.getOrDefault(sc, 0.0) * 1000 / Math.max(1, images));
+        }
+        return new Stage(out, per1000);
     }
 
     /** AUROC and seconds per 1,000 images of each variant, step count and learning rate. */
@@ -254,34 +310,36 @@ final class RegretStudyCommand implements Callable<Integer> {
         return rows;
     }
 
-    private void writeReport(Path file, Map<Double, Map<String, Map<String, Double>>> aurocs, List<Map<String, Object>> sweep,
+    private void writeReport(Path file, Map<Double, Stage> stages, List<Map<String, Object>> sweep,
                              List<String> ood) throws java.io.IOException {
         List<ReportData.Section> sections = new ArrayList<>();
-        double[] xs = aurocs.keySet().stream().mapToDouble(Double::doubleValue).toArray();
+        double[] xs = stages.keySet().stream().mapToDouble(Double::doubleValue).toArray();
         List<ReportData.Grid> charts = new ArrayList<>();
         List<List<String>> rows = new ArrayList<>();
         for (String o : ood) {
             Map<String, double[]> ys = new LinkedHashMap<>();
             for (String s : SCORES) {
-                ys.put(s, aurocs.values().stream().mapToDouble(st -> value(st, s, o)).toArray());
+                ys.put(s, stages.values().stream().mapToDouble(st -> value(st.auroc(), s, o)).toArray());
             }
             charts.add(new ReportData.Grid("AUROC against training minutes: " + in + " vs " + o,
                     Charts.lines("vs " + o, "training minutes", "AUROC", xs, ys)));
         }
-        for (var e : aurocs.entrySet()) {
+        for (var e : stages.entrySet()) {
             for (String s : SCORES) {
-                List<String> row = new ArrayList<>(List.of(label(e.getKey()), s));
+                Object secs = e.getValue().secondsPer1000().get(s);
+                List<String> row = new ArrayList<>(List.of(label(e.getKey()), s,
+                        secs instanceof Number n ? String.format(Locale.ROOT, "%.1f", n.doubleValue()) : "-"));
                 for (String o : ood) {
-                    row.add(String.format(Locale.ROOT, "%.3f", value(e.getValue(), s, o)));
+                    row.add(String.format(Locale.ROOT, "%.3f", value(e.getValue().auroc(), s, o)));
                 }
                 rows.add(row);
             }
         }
-        List<String> header = new ArrayList<>(List.of("minutes", "score"));
+        List<String> header = new ArrayList<>(List.of("minutes", "score", "s per 1000 images"));
         header.addAll(ood);
         Set<Integer> aurocCols = new java.util.HashSet<>();
         for (int i = 0; i < ood.size(); i++) {
-            aurocCols.add(2 + i);
+            aurocCols.add(3 + i);
         }
         sections.add(new ReportData.Section("stages", "AUROC against training time", List.of(String.format(Locale.ROOT,
                 "One VAE trained on %s, scored after each stage on %s test images per set. likelihood: -log p(x) by IWAE; "
@@ -305,7 +363,7 @@ final class RegretStudyCommand implements Callable<Integer> {
                             "mean regret in", "mean regret out", "s per 1000 images"), sr, Set.of(4))), List.of()));
         }
         Map<String, Object> provenance = new LinkedHashMap<>();
-        provenance.put("stages (minutes)", aurocs.keySet());
+        provenance.put("stages (minutes)", stages.keySet());
         provenance.put("seed", seed);
         provenance.put("versions", RunFolder.versions());
         HtmlReport.writePage(file, "densitylab regret-study: " + in, "Likelihood regret against training time and its own settings.",

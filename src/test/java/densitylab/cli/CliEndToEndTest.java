@@ -183,7 +183,7 @@ class CliEndToEndTest {
         }
         JsonNode seconds = new ObjectMapper().readTree(stage.toFile()).get("seconds_per_1000_images");
         assertThat(seconds.get("regret-encoder").asDouble()).isPositive();
-        JsonNode sweep = new ObjectMapper().readTree(dir.resolve("sweep.json").toFile());
+        JsonNode sweep = new ObjectMapper().readTree(dir.resolve("sweep.json").toFile()).get("rows");
         assertThat(sweep).hasSize(4); // two variants x one step count x one learning rate x two comparisons
         assertThat(sweep.findValues("compared_samples").stream().map(JsonNode::asInt).toList()).containsExactly(0, 4, 0, 4);
         long stamp = Files.getLastModifiedTime(stage).toMillis();
@@ -191,6 +191,17 @@ class CliEndToEndTest {
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(Files.getLastModifiedTime(stage).toMillis()).as("the stage is reused, not recomputed").isEqualTo(stamp);
         assertThat(new RunFolder(dir.resolve("train")).hasModel()).isTrue();
+        // a stage scored with other settings is refused, naming them; a sweep with other settings is redone
+        String[] otherLimit = args.clone();
+        otherLimit[java.util.Arrays.asList(args).indexOf("--limit") + 1] = "8";
+        Run refused = cli(otherLimit);
+        assertThat(refused.code()).isNotZero();
+        assertThat(refused.err()).contains("limit 16 there, 8 now");
+        String[] oneComparison = args.clone();
+        oneComparison[java.util.Arrays.asList(args).indexOf("--sweep-samples") + 1] = "0";
+        Run resweep = cli(oneComparison);
+        assertThat(resweep.code()).as(resweep.err()).isZero();
+        assertThat(new ObjectMapper().readTree(dir.resolve("sweep.json").toFile()).get("rows")).hasSize(2);
     }
 
     @Test

@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * What likelihood regret needs of a VAE: an encoder whose weights can be swapped for a copy, the ELBO and the
- * importance-weighted bound of a given Gaussian posterior, and seeded scoring noise. {@link ConvVae} is one; a test builds a linear-Gaussian one whose
- * exact posterior is known.
+ * importance-weighted bound of a given Gaussian posterior, and seeded scoring noise. {@link ConvVae} is one; a test
+ * builds a linear-Gaussian one whose exact posterior is known.
  */
 public interface AmortizedVae {
     /** The manager that owns the parameters. */
@@ -29,7 +29,8 @@ public interface AmortizedVae {
 
     /**
      * The importance-weighted estimate log (1/K) sum_k p(x, z_k) / q(z_k) per example in nats, with the Gaussian
-     * proposal q = (mu, logvar), each (B, L), and z_k = mu + exp(logvar / 2) eps_k for noise eps (B, K, L).
+     * proposal q = (mu, logvar), each (B, L), and z_k = mu + exp(logvar / 2) eps_k for noise eps (B, K, L). For
+     * scoring only: an implementation may free intermediates as it goes, so not under a gradient collector.
      */
     NDArray iwae(NDArray x, NDArray mu, NDArray logvar, NDArray eps);
 

@@ -170,9 +170,10 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
 
     /**
      * Decoder outputs (B, outC, H, W) for latents z (B, L): a linear layer, then twice a 2x nearest-neighbour
-     * upsampling (libtorch's kernel, {@link Resampling#upsampleNearest2x}) and a 3x3 convolution (DJL's PyTorch engine has no transposed convolution), then a 1x1
-     * convolution to the pixel distribution's parameters. The head is 1x1 because a 3x3 convolution to 256
-     * categorical logits per pixel would cost about nine times the rest of the network.
+     * upsampling (libtorch's kernel, {@link Resampling#upsampleNearest2x}) and a 3x3 convolution (DJL's PyTorch
+     * engine has no transposed convolution), then a 1x1 convolution to the pixel distribution's parameters. The head
+     * is 1x1 because a 3x3 convolution to 256 categorical logits per pixel would cost about nine times the rest of the
+     * network.
      *
      * <p>The 3x3 convolutions run on channels-last arrays ({@link MemoryLayout}): this avoids a fault of oneDNN 3.5 in
      * libtorch 2.5.1, whose AVX-512 backward-data kernel (seen on an AMD EPYC) gave the input gradient of a 3x3

@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
  * A test-only linear-Gaussian VAE on 6-pixel images (y = x / 255): p(z) = N(0, I) with 2 latents,
  * p(y|z) = N(W z + b, s2 I) with orthogonal columns of W, so the exact posterior is Gaussian with a diagonal
  * covariance Sigma = (I + W'W / s2)^-1 and mean Sigma W'(y - b) / s2; the linear encoder mu = A y + c,
- * logvar = D y + d is set to it exactly (A = Sigma W' / s2, c = -A b, D = 0, d = log diag Sigma).
+ * logvar = D y + d is set to it exactly (A = Sigma W' / s2, c = -A b, D = 0, d = log diag Sigma), or with its mean
+ * shifted by a constant.
  */
 final class LinearGaussianVae implements AmortizedVae, AutoCloseable {
     private static final int DIMS = 6;
@@ -26,6 +27,11 @@ final class LinearGaussianVae implements AmortizedVae, AutoCloseable {
     private final List<NDArray> encoder;
 
     LinearGaussianVae() {
+        this(0);
+    }
+
+    /** The same model with the encoder's mean shifted by meanShift in every latent: its posterior is then not exact. */
+    LinearGaussianVae(double meanShift) {
         float[] w1 = {0.3f, 0.1f, -0.2f, 0.0f, 0.25f, 0.1f};
         float[] w2 = new float[DIMS];
         float[] raw = {0.1f, -0.2f, 0.05f, 0.3f, 0.0f, 0.2f};
@@ -57,7 +63,7 @@ final class LinearGaussianVae implements AmortizedVae, AutoCloseable {
                 av[k * DIMS + i] = (float) (sigma * cols[k][i] / S2);
                 cb += av[k * DIMS + i] * bv[i];
             }
-            cv[k] = (float) -cb;
+            cv[k] = (float) (meanShift - cb);
         }
         w = manager.create(wv, new Shape(DIMS, LATENT));
         b = manager.create(bv);
