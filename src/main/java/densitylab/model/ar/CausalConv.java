@@ -22,9 +22,9 @@ import java.util.List;
  * window ends at the pixel. A stride-2 layer halves the resolution the same way (output (i, j) reads input rows
  * 2i-kh+1..2i). DJL's PyTorch engine has no transposed convolution, so the upsampling layer ({@code transposed}) is
  * built from ops it has: a stride-2 transposed convolution equals a stride-1 convolution with the flipped kernel
- * over the input with zeros interleaved ({@link Resampling#interleaveZeros}); the flipped kernel is the parameter here, and
- * the shifted padding and crop are those of the reference's {@code down_shifted_deconv2d} and
- * {@code down_right_shifted_deconv2d}. Convolutions run on channels-last arrays ({@link MemoryLayout}): oneDNN's
+ * over the input with zeros interleaved, computed phase by phase without the zeros
+ * ({@link Resampling#convOverInterleaved}); the flipped kernel is the parameter here, and the shifted padding and crop
+ * are those of the reference's {@code down_shifted_deconv2d} and {@code down_right_shifted_deconv2d}. Convolutions run on channels-last arrays ({@link MemoryLayout}): oneDNN's
  * AVX-512 backward-data kernel gave nondeterministic input gradients for standard-order 3x3 convolutions on this
  * project's CPUs (see ConvVae).
  */
@@ -72,10 +72,11 @@ final class CausalConv {
      * for the transposed layer the given (outH, outW) (at most twice the input's).
      */
     NDArray apply(NDArray x, long outH, long outW) {
-        NDArray in = transposed ? Resampling.interleaveZeros(x) : x;
-        int s = transposed ? 1 : stride;
         long padW = kind == Kind.DOWN ? (kw - 1) / 2 : kw - 1;
-        NDArray y = Conv2d.conv2d(MemoryLayout.channelsLast(in), weight, bias, new Shape(s, s), new Shape(kh - 1, padW))
+        if (transposed) {
+            return Resampling.convOverInterleaved(x, weight, bias, kh - 1, padW, outH, outW);
+        }
+        NDArray y = Conv2d.conv2d(MemoryLayout.channelsLast(x), weight, bias, new Shape(stride, stride), new Shape(kh - 1, padW))
                 .singletonOrThrow();
         return y.get(":, :, 0:" + outH + ", 0:" + outW);
     }
