@@ -18,7 +18,10 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * Pins what the Trainer did before its contract became multi-player (issue 17): for each single-loss model kind,
  * the per-epoch training losses of two short epochs with one and two gradient workers, recorded with the code
- * before the change. The new contract must train these models exactly as the old one did.
+ * before the change. The new contract must train these models exactly as the old one did. A change of a model's own
+ * arithmetic re-records its row, with the evidence that the change is exact in real numbers: PixelCNN++'s, when its
+ * transposed convolutions became phase by phase (2026-12-01; 8.932547569275 and 8.910958290100 before, 3.6e-8 and
+ * 1.8e-8 relative away; ResamplingTest shows the two formulations equal in value and gradients).
  */
 class TrainingRegressionTest {
     /** Smooth-ish 8x8 images: random blobs, so that every model has something to learn. */
@@ -59,7 +62,7 @@ class TrainingRegressionTest {
             "glow|preset=tiny|1|7.715678373973|7.637845516205",
             "vae|width=8;latent=4|2|8.096358617147|8.076567014058",
             "pixelcnn|preset=tiny|1|8.005201021830|7.991357167562",
-            "pixelcnnpp|preset=tiny|2|8.932547569275|8.910958290100",
+            "pixelcnnpp|preset=tiny|2|8.932547251383|8.910958131154", // re-recorded 2026-12-01, see above
     })
     void singleLossModelsTrainAsBeforeTheMultiPlayerContract(String kind, String params, int workers, double e1, double e2)
             throws Exception {
