@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PixelCNN++ speed: densitylab (Java/DJL) against the PyTorch reference bench/pytorch/pixelcnnpp.py, the same
 # model (same parameter shapes, same initial weights for the seed), data, batch size, training recipe and thread
-# count. Runs them alternately in a balanced order (Java, PyTorch, PyTorch, Java), collects their JSON lines in
+# count. Now `bench/compare.sh pixelcnnpp`: runs them in a balanced order (J P P J J P by default, ROUNDS rounds), collects their JSON lines in
 # bench/results/pixelcnnpp-compare-<date>.jsonl (stderr of each run in the .log beside it) and prints a table
 # with the medians and the Java/PyTorch ratios of images/s.
 #
@@ -22,120 +22,5 @@
 #                  installed by `apt-get install python3-torch`)
 # Run it on an otherwise idle machine: both sides use THREADS cores.
 set -euo pipefail
-
-secs="${1:-${BENCH_SECONDS:-120}}"
-threads="${THREADS:-2}"
-batch="${BATCH:-64}"
-score_images="${SCORE_IMAGES:-2000}"
-score_passes="${SCORE_PASSES:-3}"
-preset="${PRESET:-small}"
-seed="${SEED:-0}"
-malloc="${MALLOC:-reuse}"
-if [ "$malloc" = reuse ]; then
-  export MALLOC_ARENA_MAX=2 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=134217728
-else
-  export DENSITYLAB_MALLOC=default
-fi
-
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-cd "$root"
-
-py="${PYTHON:-/usr/bin/python3}"
-"$py" -c 'import torch' 2>/dev/null || {
-  echo "compare_pixelcnnpp: $py cannot import torch; install Debian's: apt-get install python3-torch (or set PYTHON)" >&2
-  exit 1
-}
-
-stamp="$(date +%Y%m%d-%H%M%S)"
-mkdir -p "$here/results"
-out="$here/results/pixelcnnpp-compare-$stamp.jsonl"
-log="$here/results/pixelcnnpp-compare-$stamp.log"
-: >"$out"
-: >"$log"
-
-load="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)"
-if awk -v l="$load" 'BEGIN { exit !(l > 0.5) }'; then
-  echo "compare_pixelcnnpp: warning: load average $load; the machine is not idle, timings will be off" >&2
-fi
-
-# Build the Java side first (the launcher builds when sources changed), so no run includes a build.
-./densitylab --help >/dev/null 2>>"$log"
-
-run_java() {
-  DENSITYLAB_THREADS="$threads" ./densitylab bench --model pixelcnnpp --seconds "$secs" --score-images "$score_images" \
-    --score-passes "$score_passes" --batch-size "$batch" --seed "$seed" --param "preset=$preset"
-}
-run_pytorch() {
-  OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$py" "$here/pytorch/pixelcnnpp.py" --seconds "$secs" \
-    --score-images "$score_images" --score-passes "$score_passes" --batch-size "$batch" --threads "$threads" \
-    --preset "$preset" --seed "$seed" ${PY_ARGS:-}
-}
-
-echo "pixelcnnpp $preset: ${secs}s training + $score_passes passes over $score_images scored images per run, $threads threads, batch $batch, malloc $malloc${PY_ARGS:+, pixelcnnpp.py $PY_ARGS}" >&2
-echo "results: $out" >&2
-run=0
-for impl in java pytorch pytorch java; do
-  run=$((run + 1))
-  echo "== run $run: $impl" >&2
-  echo "== run $run: $impl ($(date -Is))" >>"$log"
-  if ! stdout="$("run_$impl" 2>>"$log")"; then
-    echo "compare_pixelcnnpp: the $impl run failed; see $log" >&2
-    exit 1
-  fi
-  line="$(printf '%s\n' "$stdout" | grep '^{' | tail -n 1 || true)"
-  if [ -z "$line" ]; then
-    echo "compare_pixelcnnpp: the $impl run printed no JSON line; see $log" >&2
-    printf '%s\n' "$stdout" >>"$log"
-    exit 1
-  fi
-  printf '%s\n' "$line" >>"$out"
-  printf '%s\n' "$line" >&2
-done
-
-/usr/bin/python3 - "$out" <<'EOF'
-import json, statistics, sys
-
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-by = {}
-for r in rows:
-    by.setdefault(r["impl"], []).append(r)
-
-
-def med(impl, key):
-    v = [r[key] for r in by.get(impl, []) if isinstance(r.get(key), (int, float)) and not isinstance(r.get(key), bool)]
-    return statistics.median(v) if v else None
-
-
-def count(impl):
-    for r in by.get(impl, []):
-        for k in ("param_count", "params"):
-            if isinstance(r.get(k), int):
-                return r[k]
-    return None
-
-
-def fmt(v, digits):
-    return "-" if v is None else f"{v:.{digits}f}"
-
-
-keys = [("train_images_per_s", "train img/s", 1), ("score_images_per_s", "score img/s", 1),
-        ("steps", "steps", 0), ("final_train_bpd", "final train bpd", 4), ("test_bpd", "test bpd", 4)]
-print()
-print(f"{'impl':<12}{'runs':>5}{'params':>10}" + "".join(f"{h:>18}" for _, h, _ in keys))
-for impl in ("densitylab", "pytorch"):
-    c = count(impl)
-    print(f"{impl:<12}{len(by.get(impl, [])):>5}{('-' if c is None else c):>10}"
-          + "".join(f"{fmt(med(impl, k), d):>18}" for k, _, d in keys))
-print("(medians of the runs)")
-for k, h, _ in keys[:2]:
-    j, p = med("densitylab", k), med("pytorch", k)
-    ratio = "-" if not j or not p else f"{j / p:.3f}"
-    print(f"Java/PyTorch {h}: {ratio}")
-j, p = med("densitylab", "train_images_per_s"), med("pytorch", "train_images_per_s_all")
-if j and p:  # the Java trainer counts every step; the PyTorch figure above leaves out its first 5
-    print(f"Java/PyTorch train img/s, PyTorch counting every step too: {j / p:.3f}")
-cj, cp = count("densitylab"), count("pytorch")
-if cj is not None and cp is not None and cj != cp:
-    print(f"warning: parameter counts differ: densitylab {cj}, pytorch {cp}")
-EOF
+# the shared comparison (bench/compare.sh): same environment variables, plus ROUNDS and JAVA_ARGS
+exec "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/compare.sh" pixelcnnpp "$@"
