@@ -368,6 +368,33 @@ def timed_training(train, batch_size, seed, seconds, step_fn, profile=None, epoc
     return step, images_all, train_seconds, ips
 
 
+def add_run_args(p):
+    """The flags of a timed run that every reference here shares (vae.py imports this): batch, threads, the Adam
+    recipe of densitylab's bench, time budget, scoring and seed."""
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warmup", type=int, default=200, help="linear warm-up steps (bench: 200)")
+    p.add_argument("--clip", type=float, default=50.0, help="global gradient-norm clip (0: off; bench: 50)")
+    p.add_argument("--seconds", type=float, default=120.0, help="training time budget")
+    p.add_argument("--score-images", type=int, default=2000, help="test images to score")
+    p.add_argument("--score-passes", type=int, default=3,
+                   help="timed passes over the score images after an untimed warm-up on the first 256; the median "
+                        "pass's images/s is reported, the lower middle one for an even count (as densitylab bench)")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def setup_torch(args):
+    """Threads, seed and numerics of a run, as densitylab runs: one inter-op thread, denormals flushed unless
+    --no-flush-denormal, oneDNN on, anomaly detection off."""
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+    torch.manual_seed(args.seed)
+    torch.set_flush_denormal(not args.no_flush_denormal)
+    torch.backends.mkldnn.enabled = True
+    torch.autograd.set_detect_anomaly(False)
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", metavar="DIR", help="folder with FashionMNIST IDX files (default: densitylab's cache, "
@@ -377,18 +404,8 @@ def parse_args(argv=None):
     p.add_argument("--filters", type=int)
     p.add_argument("--mixture", type=int)
     p.add_argument("--dropout", type=float)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--warmup", type=int, default=200, help="linear warm-up steps (bench: 200)")
-    p.add_argument("--clip", type=float, default=50.0, help="global gradient-norm clip (0: off; bench: 50)")
-    p.add_argument("--seconds", type=float, default=120.0, help="training time budget")
-    p.add_argument("--score-images", type=int, default=2000, help="test images to score")
+    add_run_args(p)
     p.add_argument("--score-batch", type=int, default=64, help="scoring batch (densitylab: at most 64)")
-    p.add_argument("--score-passes", type=int, default=3,
-                   help="timed passes over the score images after an untimed warm-up on the first 256; the median "
-                        "pass's images/s is reported, the lower middle one for an even count (as densitylab bench)")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--init", choices=["java", "torch"], default="java",
                    help="java: the Java model's exact initial weights for the seed (default); torch: torch's generator")
     p.add_argument("--memory-format", choices=["channels_last", "standard"], default="channels_last",
@@ -521,12 +538,7 @@ def self_check():
 
 def main(argv=None):
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.set_num_interop_threads(1)
-    torch.manual_seed(args.seed)
-    torch.set_flush_denormal(not args.no_flush_denormal)
-    torch.backends.mkldnn.enabled = True
-    torch.autograd.set_detect_anomaly(False)
+    setup_torch(args)
     Options.channels_last = args.memory_format == "channels_last"
     Options.pad = args.pad
     Options.upsample = args.upsample

@@ -92,8 +92,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from glow import JavaInit, JavaRandom, TorchInit, default_data_dirs, find_split, read_idx_images  # noqa: E402
-from pixelcnnpp import (NoInit, clip_grad_norm, logistic_log_mass, process_stats, put_stats,  # noqa: E402
-                        timed_training)
+from pixelcnnpp import (NoInit, add_run_args, clip_grad_norm, logistic_log_mass, process_stats,  # noqa: E402
+                        put_stats, setup_torch, timed_training)
 
 DEFAULTS = {  # VaeKind.defaultParams
     "latent": 32,
@@ -452,17 +452,7 @@ def parse_args(argv=None):
     p.add_argument("--samples", type=int, help=f"K of forward-kl training (VaeKind: {DEFAULTS['samples']})")
     p.add_argument("--eval-samples", type=int,
                    help=f"K of the IWAE score (VaeKind: {DEFAULTS['eval-samples']})")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--warmup", type=int, default=200, help="linear warm-up steps (bench: 200)")
-    p.add_argument("--clip", type=float, default=50.0, help="global gradient-norm clip (0: off; bench: 50)")
-    p.add_argument("--seconds", type=float, default=120.0, help="training time budget")
-    p.add_argument("--score-images", type=int, default=2000, help="test images to score")
-    p.add_argument("--score-passes", type=int, default=3,
-                   help="timed passes over the score images after an untimed warm-up on the first 256; the median "
-                        "pass's images/s is reported, the lower middle one for an even count (as densitylab bench)")
-    p.add_argument("--seed", type=int, default=0)
+    add_run_args(p)
     p.add_argument("--init", choices=["java", "torch"], default="java",
                    help="java: the Java model's exact initial weights for the seed (default); torch: torch's generator")
     p.add_argument("--memory-format", choices=["channels_last", "standard"], default="channels_last",
@@ -695,12 +685,7 @@ def self_check(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.set_num_interop_threads(1)
-    torch.manual_seed(args.seed)
-    torch.set_flush_denormal(not args.no_flush_denormal)
-    torch.backends.mkldnn.enabled = True
-    torch.autograd.set_detect_anomaly(False)
+    setup_torch(args)
     Options.channels_last = args.memory_format == "channels_last"
     Options.upsample = args.upsample
     Options.categorical = args.categorical
