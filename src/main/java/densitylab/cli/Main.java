@@ -1,5 +1,6 @@
 package densitylab.cli;
 
+import densitylab.nn.ConvolutionCheck;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -51,8 +52,30 @@ public final class Main {
             }
             throw ex;
         });
+        cl.setExecutionStrategy(parsed -> {
+            CommandLine.ParseResult last = parsed;
+            boolean help = parsed.isUsageHelpRequested() || parsed.isVersionHelpRequested();
+            while (last.hasSubcommand()) {
+                last = last.subcommand();
+                help |= last.isUsageHelpRequested() || last.isVersionHelpRequested();
+            }
+            String command = parsed.hasSubcommand() ? parsed.subcommand().commandSpec().name() : "densitylab";
+            if (!help && !WITHOUT_LIBTORCH.contains(command)) {
+                try {
+                    ConvolutionCheck.requireCorrect(); // before a command computes anything with wrong kernels
+                } catch (IllegalStateException e) {
+                    last.commandSpec().commandLine().getErr().println(
+                            last.commandSpec().commandLine().getColorScheme().errorText("error: " + e.getMessage()));
+                    return 1;
+                }
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         return cl.execute(args);
     }
+
+    /** Commands that compute nothing with libtorch, and so need no convolution check. */
+    private static final java.util.Set<String> WITHOUT_LIBTORCH = java.util.Set.of("densitylab", "data", "help");
 
     /** The version from the jar manifest, or "dev". */
     static final class Version implements CommandLine.IVersionProvider {

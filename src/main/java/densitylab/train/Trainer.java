@@ -113,6 +113,7 @@ public final class Trainer {
                         + train.name() + "' has none");
             }
         }
+        densitylab.nn.ConvolutionCheck.requireCorrect(); // wrong kernels would waste the whole training
         List<NDArray> scoped = model.scopeArrays();
         List<NDArray> buffers = model.buffers();
         NDManager mm = model.manager();
