@@ -75,7 +75,7 @@ final class DetectorCommand implements Callable<Integer> {
             if (score.equals("typicality")) {
                 fitData = dataOptions.loadFor(r, rf.trainingSpec("the typicality score"), "train", model.shape(), fitLimit);
             }
-            OodDetector d = OodDetector.fit(run, score, scoreOptions.toOptions(), fitData, validation,
+            OodDetector d = OodDetector.fit(rf, model, score, scoreOptions.toOptions(), fitData, validation,
                     data, tpr, Preprocessing.Resize.parse(resizePolicy));
             d.save(out);
             Calibration c = d.calibration();

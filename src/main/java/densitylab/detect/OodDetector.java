@@ -104,7 +104,16 @@ public final class OodDetector {
     public static OodDetector fit(Path run, String scoreName, ScoreOptions options, ImageSet fitData, ImageSet validation,
                                   String validationSpec, double tpr, Preprocessing.Resize resize) throws IOException {
         RunFolder rf = new RunFolder(run);
-        GenerativeModel model = rf.loadModel();
+        return fit(rf, rf.loadModel(), scoreName, options, fitData, validation, validationSpec, tpr, resize);
+    }
+
+    /**
+     * {@link #fit} of model, already loaded from the run folder rf, with rf's background model and ensemble when
+     * the score needs them (loaded here; the model itself is not loaded again).
+     */
+    public static OodDetector fit(RunFolder rf, GenerativeModel model, String scoreName, ScoreOptions options, ImageSet fitData,
+                                  ImageSet validation, String validationSpec, double tpr, Preprocessing.Resize resize)
+            throws IOException {
         DensityModel background = null;
         List<DensityModel> members = new ArrayList<>();
         if (scoreName.equals("likelihood-ratio") && rf.background().hasModel()) {
@@ -235,11 +244,15 @@ public final class OodDetector {
     }
 
     /**
-     * A detector written by {@link #save}, verified entry by entry.
+     * A detector written by {@link #save}, verified entry by entry, after checking that libtorch's convolutions are
+     * right on this CPU ({@link densitylab.nn.ConvolutionCheck#requireCorrect}: a service should fail at start-up
+     * rather than score with wrong kernels; set {@code ONEDNN_MAX_CPU_ISA=AVX} in its environment).
      *
      * @throws DetectorBundleException when the file is truncated, changed, of another format version or no bundle
+     * @throws IllegalStateException   when libtorch's convolutions compute wrong results on this CPU
      */
     public static OodDetector load(Path file) throws IOException {
+        densitylab.nn.ConvolutionCheck.requireCorrect();
         return DetectorBundle.read(file);
     }
 }
