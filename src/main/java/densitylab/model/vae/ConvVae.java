@@ -178,7 +178,8 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
      * <p>The 3x3 convolutions run on channels-last arrays ({@link MemoryLayout}): this avoids a fault of oneDNN 3.5 in
      * libtorch 2.5.1, whose AVX-512 backward-data kernel (seen on an AMD EPYC) gave the input gradient of a 3x3
      * convolution of a standard-order (8, 8, 8, 8) batch different values on identical calls, sometimes NaN, which
-     * made VAE training diverge; channels-last, or ONEDNN_MAX_CPU_ISA=AVX2, repeats exactly. The 1x1 head, with 256
+     * made VAE training diverge; channels-last repeats exactly (and the launcher's ONEDNN_MAX_CPU_ISA=AVX computes every
+     * small-channel convolution right: {@link densitylab.nn.ConvolutionCheck}). The 1x1 head, with 256
      * output channels a pixel, converts its small input to the standard order instead of its large output. The
      * price, measured with bench: training 15% and IWAE scoring 15% slower than all-standard order (a channels-last
      * head cost 30%).
