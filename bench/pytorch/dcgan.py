@@ -70,7 +70,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from glow import JavaInit, JavaRandom, TorchInit, default_data_dirs, find_split, read_idx_images  # noqa: E402
-from pixelcnnpp import NoInit, clip_grad_norm, process_stats, put_stats, timed_training  # noqa: E402
+from pixelcnnpp import NoInit, clip_grad_norm, process_stats, put_stats, setup_torch, timed_training  # noqa: E402
 
 PRESETS = {  # GanKinds.preset: latent, width
     "tiny": (8, 16),
@@ -468,12 +468,7 @@ def self_check():
 
 def main(argv=None):
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.set_num_interop_threads(1)
-    torch.manual_seed(args.seed)
-    torch.set_flush_denormal(not args.no_flush_denormal)
-    torch.backends.mkldnn.enabled = True
-    torch.autograd.set_detect_anomaly(False)
+    setup_torch(args)
     Options.channels_last = args.memory_format == "channels_last"
     if args.self_check:
         return self_check()
