@@ -22,7 +22,7 @@ cd "$root"
 export DENSITYLAB_CONVOLUTION_CHECK=off
 export MALLOC_ARENA_MAX=2 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=134217728
 
-./densitylab --help >/dev/null   # builds target/densitylab.jar and target/lib when needed
+./densitylab --help >/dev/null   # builds densitylab-cli/target/densitylab.jar and densitylab-cli/target/lib when needed
 repo="$(mvn -B -q -Dstyle.color=never help:evaluate -Dexpression=settings.localRepository -DforceStdout 2>/dev/null \
         | sed 's/\x1b\[[0-9;]*m//g' || true)"
 [ -d "$repo" ] || repo="$HOME/.m2/repository"
@@ -33,7 +33,7 @@ for a in "${old_jars[@]}"; do
 done
 lib13="$(mktemp -d)"
 trap 'rm -rf "$lib13"' EXIT
-for f in target/lib/*.jar; do
+for f in densitylab-cli/target/lib/*.jar; do
   case "$(basename "$f")" in api-*|pytorch-engine-*|pytorch-jni-*|pytorch-native-cpu-*) ;; *) ln -s "$PWD/$f" "$lib13/" ;; esac
 done
 ln -s "$repo/ai/djl/api/0.21.0/api-0.21.0.jar" "$repo/ai/djl/pytorch/pytorch-engine/0.21.0/pytorch-engine-0.21.0.jar" \
@@ -42,7 +42,7 @@ ln -s "$repo/ai/djl/api/0.21.0/api-0.21.0.jar" "$repo/ai/djl/pytorch/pytorch-eng
 
 java_bench() {  # $1: folder of dependency jars
   java -XX:MaxRAMPercentage=60 -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads" \
-    -Dai.djl.pytorch.num_interop_threads=1 -cp "target/densitylab.jar:$1/*" densitylab.cli.Main \
+    -Dai.djl.pytorch.num_interop_threads=1 -cp "densitylab-cli/target/densitylab.jar:$1/*" densitylab.cli.Main \
     bench --model glow --seconds "$secs" --score-images 2000 2>/dev/null | grep '^{' | tail -n 1
 }
 pick() { grep -o "\"$1\": *[0-9.]*" | head -n 1 | sed 's/.*: *//'; }
@@ -51,7 +51,7 @@ for r in $(seq "$rounds"); do
   for impl in "djl 0.21, libtorch 1.13.1" "djl 0.32, libtorch 2.5.1" "pytorch 1.13 $py_args"; do
     case "$impl" in
       "djl 0.21"*) line="$(java_bench "$lib13")" ;;
-      "djl 0.32"*) line="$(java_bench "$PWD/target/lib")" ;;
+      "djl 0.32"*) line="$(java_bench "$PWD/densitylab-cli/target/lib")" ;;
       *) line="$(OMP_NUM_THREADS="$threads" "$py" "$here/pytorch/glow.py" --seconds "$secs" --score-images 2000 \
                  --threads "$threads" $py_args 2>/dev/null | grep '^{' | tail -n 1)" ;;
     esac

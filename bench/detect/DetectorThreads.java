@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * Throughput of one shared OodDetector called from 1, 2 and 4 threads, one image per call (a service's pattern), on
  * the PNG files under a folder (read into memory first), and the same images in batches of 64 from one thread.
  *
- * java -cp 'target/densitylab.jar:target/lib/*' bench/detect/DetectorThreads.java BUNDLE.zip DIR [N]
+ * java -cp 'densitylab-cli/target/densitylab.jar:densitylab-cli/target/lib/*' bench/detect/DetectorThreads.java BUNDLE.zip DIR [N]
  */
 public class DetectorThreads {
     public static void main(String[] args) throws Exception {

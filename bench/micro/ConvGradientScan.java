@@ -12,7 +12,7 @@ import java.util.Locale;
  *
  *   for isa in ALL AVX512_CORE AVX2 AVX; do ONEDNN_MAX_CPU_ISA=$isa java -Dai.djl.offline=true \
  *       -Dai.djl.pytorch.num_threads=2 -Dai.djl.pytorch.num_interop_threads=1 \
- *       -cp "target/densitylab.jar:target/lib/*" bench/micro/ConvGradientScan.java | tail -3; done
+ *       -cp "densitylab-cli/target/densitylab.jar:densitylab-cli/target/lib/*" bench/micro/ConvGradientScan.java | tail -3; done
  */
 public class ConvGradientScan {
     public static void main(String[] args) {

@@ -14,7 +14,7 @@ import ai.djl.training.GradientCollector;
  * repository root after a build:
  *
  *   java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -Dai.djl.pytorch.num_interop_threads=1 \
- *        -cp "target/lib/*" bench/micro/CouplingNetCost.java
+ *        -cp "densitylab-cli/target/lib/*" bench/micro/CouplingNetCost.java
  */
 public class CouplingNetCost {
     public static void main(String[] args) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch reference of densitylab's DCGAN, for comparing training and scoring speed.
 
-The same networks as src/main/java/densitylab/model/gan/Dcgan.java (UpNet.java, DownNet.java, BatchNorms.java,
+The same networks as densitylab-core/src/main/java/densitylab/model/gan/Dcgan.java (UpNet.java, DownNet.java, BatchNorms.java,
 presets of GanKinds.java; the logistic loss, gp=0, spectral=false) and the same training recipe as
 train/Trainer.java with two players (discriminator, then generator, on every batch) and the settings of
 `densitylab bench`: Adam beta1 0.5 / 0.999 / 1e-8 per player, lr 2e-4 (the GANs' default there) with a linear

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """PyTorch reference of densitylab's Glow, for comparing training and scoring speed.
 
-The same model as src/main/java/densitylab/model/flow (FlowKinds.glow, FlowModel, MultiScaleFlow,
+The same model as densitylab-core/src/main/java/densitylab/model/flow (FlowKinds.glow, FlowModel, MultiScaleFlow,
 Squeeze, ActNorm, InvConv1x1Lu, AffineCoupling, ConvNet) and the same training recipe as
-src/main/java/densitylab/model/Trainer.java (Adam 0.9/0.999/1e-8, linear warm-up, global-norm clipping,
+densitylab-core/src/main/java/densitylab/model/Trainer.java (Adam 0.9/0.999/1e-8, linear warm-up, global-norm clipping,
 data-dependent ActNorm initialisation on the first batch):
 
   x in 0..255 -> y = (x + u) / 256, u ~ U[0,1)            (uniform dequantization)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch reference of densitylab's PixelCNN++, for comparing training and scoring speed.
 
-The same network as src/main/java/densitylab/model/ar/PixelCnnPlusPlus.java and CausalConv.java, the same
+The same network as densitylab-core/src/main/java/densitylab/model/ar/PixelCnnPlusPlus.java and CausalConv.java, the same
 likelihood as LogisticMixturePixels.java and nn/LogisticBins.java, and the same loss and training recipe as
 AutoregressiveModel.java and train/Trainer.java with the settings of `densitylab bench` (BenchCommand.java:
 Adam 0.9/0.999/1e-8, lr 1e-3 with a linear warm-up over 200 steps, global gradient-norm clipping at 50,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch reference of densitylab's VAE, for comparing training and scoring speed.
 
-The same model as `densitylab bench --model vae` with its default parameters (src/main/java/densitylab/model/vae:
+The same model as `densitylab bench --model vae` with its default parameters (densitylab-core/src/main/java/densitylab/model/vae:
 ConvVae.java, VaeKind.java, Categorical256.java, DiscretizedLogistic.java, Bernoulli.java; nn/MemoryLayout.java,
 nn/Resampling.java, nn/LogisticBins.java), the same objectives, the same IWAE scoring with the same chunking, and
 the same training recipe as train/Trainer.java with the settings of `densitylab bench` (BenchCommand.java: Adam

@@ -1,0 +1,87 @@
+package densitylab.cli;
+
+import densitylab.nn.ConvolutionCheck;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** The densitylab command line. */
+@Command(name = "densitylab", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false,
+        description = {
+                "Train deep generative models on images and measure whether they know what they don't know: " +
+                "likelihoods, OOD scores, detection metrics and a self-contained HTML report.",
+                "",
+                "Data sets are named by specs: a catalog name with an optional split (fashion-mnist:test), " +
+                "a synthetic set (noise, constant, gaussian-noise; optionally @HxWxC), a path to a folder of " +
+                "PNG/JPEG images, an IDX, CIFAR .bin or SVHN .mat file, each followed by transforms " +
+                "(+invert, +hflip, +vflip, +gray, +rgb, +resize=HxW, +scale=F toward the mean image, +contrast=F toward the mean grey)."},
+        footer = {"", "Environment: DENSITYLAB_DATA (data cache folder), DENSITYLAB_SOURCES (extra folders holding " +
+                "data files), DENSITYLAB_OFFLINE=1 (never use the network).",
+                "See '${ROOT-COMMAND-NAME} COMMAND --help' for each command."},
+        subcommands = {DemoCommand.class, ReproduceCommand.class, RegretStudyCommand.class, DataCommand.class, TrainCommand.class, ScoreCommand.class,
+                EvaluateCommand.class, AuditCommand.class, DetectorCommand.class, DetectCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (0 ok, 1 failure, 2 usage error). */
+    public static int run(String... args) {
+        if (args.length == 0) {
+            args = new String[] {"--help"};
+        }
+        TerminalProgress.install(); // progress display belongs to the command line, not the library
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+            if (t instanceof IllegalArgumentException || t instanceof IOException || t instanceof IllegalStateException) {
+                cmd.getErr().println(cmd.getColorScheme().errorText("error: " + t.getMessage()));
+                if (System.getenv("DENSITYLAB_DEBUG") != null) {
+                    t.printStackTrace(cmd.getErr());
+                }
+                return 1;
+            }
+            throw ex;
+        });
+        cl.setExecutionStrategy(parsed -> {
+            CommandLine.ParseResult last = parsed;
+            boolean help = parsed.isUsageHelpRequested() || parsed.isVersionHelpRequested();
+            while (last.hasSubcommand()) {
+                last = last.subcommand();
+                help |= last.isUsageHelpRequested() || last.isVersionHelpRequested();
+            }
+            String command = parsed.hasSubcommand() ? parsed.subcommand().commandSpec().name() : "densitylab";
+            if (!help && !WITHOUT_LIBTORCH.contains(command)) {
+                try {
+                    ConvolutionCheck.requireCorrect(); // before a command computes anything with wrong kernels
+                } catch (IllegalStateException e) {
+                    last.commandSpec().commandLine().getErr().println(
+                            last.commandSpec().commandLine().getColorScheme().errorText("error: " + e.getMessage()));
+                    return 1;
+                }
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        return cl.execute(args);
+    }
+
+    /** Commands that compute nothing with libtorch, and so need no convolution check. */
+    private static final java.util.Set<String> WITHOUT_LIBTORCH = java.util.Set.of("densitylab", "data", "help");
+
+    /** The version from the jar manifest, or "dev". */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"densitylab " + (v == null ? "dev" : v),
+                    "DJL 0.32.0, PyTorch 2.5.1 (CPU), Java " + System.getProperty("java.version")};
+        }
+    }
+}
