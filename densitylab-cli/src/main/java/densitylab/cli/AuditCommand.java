@@ -11,7 +11,7 @@ import densitylab.audit.PixelSpace;
 import densitylab.data.DataResolver;
 import densitylab.data.Fetcher;
 import densitylab.data.ImageSet;
-import densitylab.eval.RunFolder;
+import densitylab.run.RunFolder;
 import densitylab.model.GenerativeModel;
 import densitylab.model.vae.AmortizedVae;
 import picocli.CommandLine.Command;

@@ -1,11 +1,8 @@
 package densitylab.cli;
 
 import densitylab.data.DataResolver;
-import densitylab.data.Fetcher;
-import densitylab.data.ImageFolder;
 import densitylab.data.ImageSet;
-import densitylab.data.SetTransforms;
-import densitylab.data.Synthetic;
+import densitylab.run.DataSettings;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -32,42 +29,24 @@ public final class DataOptions {
                     "--resize a set of another shape is an error that names both shapes.")
     String resize;
 
-    static final String MODEL_SHAPE = "model";
+    static final String MODEL_SHAPE = DataSettings.MODEL_SHAPE;
 
     @Option(names = "--skip-bad-images", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Skip unreadable images in folders with a warning (default), or fail on the first one (--no-skip-bad-images).")
     boolean skipBadImages = true;
 
-    /**
-     * Loads a set for a model of shape modelShape: synthetic sets take that shape, and a set of another shape is
-     * converted when --resize was given, else rejected with both shapes named.
-     */
+    /** These options as the run layer's data settings. */
+    DataSettings settings() {
+        return new DataSettings(sources, offline, shape, syntheticCount, resize, skipBadImages);
+    }
+
+    /** {@link DataSettings#load} of the first limit images (0 = all). */
     ImageSet loadFor(DataResolver r, String spec, String defaultSplit, int[] modelShape, int limit) throws java.io.IOException {
-        DataResolver shaped = r.withShapeHint(modelShape);
-        ImageSet set = (limit > 0 ? shaped.withSyntheticCount(Math.min(limit, syntheticCount)) : shaped).load(spec, defaultSplit);
-        if (limit > 0) {
-            set = set.limit(limit);
-        }
-        if (!java.util.Arrays.equals(set.shape(), modelShape)) {
-            if (resize == null) {
-                throw new IllegalArgumentException("'" + spec + "' has images of " + set.shapeString() + " but the model takes "
-                        + modelShape[0] + "x" + modelShape[1] + "x" + modelShape[2] + "; give --resize to convert them");
-            }
-            set = SetTransforms.conform(set, modelShape).withName(spec);
-        }
-        return set;
+        return settings().load(r, spec, defaultSplit, modelShape, DataSettings.Selection.first(limit));
     }
 
     /** A resolver configured by these options and the environment. */
     DataResolver resolver() {
-        Fetcher fetcher = Fetcher.fromEnvironment(sources, offline);
-        ImageFolder.Options fo = ImageFolder.Options.defaults()
-                .withOnBadFile(skipBadImages ? ImageFolder.OnBadFile.SKIP : ImageFolder.OnBadFile.FAIL);
-        if (resize != null && !resize.equals(MODEL_SHAPE)) {
-            int[] s = Synthetic.parseShape(resize);
-            fo = fo.withResize(s[1], s[2]);
-        }
-        DataResolver r = new DataResolver(fetcher).withSyntheticCount(syntheticCount).withFolderOptions(fo);
-        return shape == null ? r : r.withShapeHint(Synthetic.parseShape(shape));
+        return settings().resolver();
     }
 }

@@ -1,12 +1,15 @@
 package densitylab.cli;
 
+import densitylab.run.DataSettings;
+import densitylab.run.Reproduce;
+import densitylab.run.RunLog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
+
+
 
 /** {@code densitylab demo}: the main job, in minutes on two cores: {@code reproduce --quick}. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
@@ -24,15 +27,11 @@ final class DemoCommand implements Callable<Integer> {
     boolean offline;
 
     @Override
-    public Integer call() {
-        List<String> args = new ArrayList<>(List.of("reproduce", "--quick", "--dir", dir.toString()));
-        if (offline) {
-            args.add("--offline");
-        }
-        int rc = Main.run(args.toArray(String[]::new));
-        if (rc == 0) {
-            System.out.println("open " + dir.resolve("report.html").toAbsolutePath() + " in a browser");
-        }
-        return rc;
+    public Integer call() throws Exception {
+        Reproduce.ReproduceRequest quick = Reproduce.ReproduceRequest.of(true, dir);
+        Reproduce.ReproduceResult r = Reproduce.run(new Reproduce.ReproduceRequest(true, null, null, quick.in(), null, dir, null,
+                quick.background(), null, null, quick.seed(), DataSettings.defaults().withOffline(offline)), RunLog.of(System.out, System.err));
+        System.out.println("open " + r.report().toAbsolutePath() + " in a browser");
+        return 0;
     }
 }

@@ -1,12 +1,11 @@
 package densitylab.cli;
 
-import densitylab.data.DataResolver;
-import densitylab.data.ImageSet;
 import densitylab.detect.Calibration;
 import densitylab.detect.OodDetector;
 import densitylab.detect.Preprocessing;
-import densitylab.eval.RunFolder;
-import densitylab.model.GenerativeModel;
+import densitylab.run.DataSettings;
+import densitylab.run.DetectorFitting;
+import densitylab.run.RunFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,6 +13,8 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+
+
 
 /** {@code densitylab detector}: make production detectors from trained runs. */
 @Command(name = "detector", mixinStandardHelpOptions = true, description = "Make an out-of-distribution detector from a trained run.",
@@ -65,22 +66,20 @@ final class DetectorCommand implements Callable<Integer> {
         @Mixin
         DataOptions dataOptions;
 
+        @Option(names = "--sample", paramLabel = "N", defaultValue = "0", description = "Use a random N validation images, "
+                + "drawn with the run's seed (0 = none; after --limit).")
+        int sample;
+
         @Override
         public Integer call() throws Exception {
-            RunFolder rf = new RunFolder(run);
-            GenerativeModel model = rf.loadModel();
-            DataResolver r = dataOptions.resolver();
-            ImageSet validation = dataOptions.loadFor(r, data, "test", model.shape(), limit);
-            ImageSet fitData = null;
-            if (score.equals("typicality")) {
-                fitData = dataOptions.loadFor(r, rf.trainingSpec("the typicality score"), "train", model.shape(), fitLimit);
-            }
-            OodDetector d = OodDetector.fit(rf, model, score, scoreOptions.toOptions(), fitData, validation,
-                    data, tpr, Preprocessing.Resize.parse(resizePolicy));
+            long runSeed = new RunFolder(run).readConfig().get("seed") instanceof Number n ? n.longValue() : 0;
+            OodDetector d = DetectorFitting.fit(new DetectorFitting.DetectorRequest(run, score, data, tpr,
+                    Preprocessing.Resize.parse(resizePolicy), new DataSettings.Selection(limit, sample, runSeed), fitLimit,
+                    scoreOptions.toOptions(), dataOptions.settings()));
             d.save(out);
             Calibration c = d.calibration();
             System.out.printf(Locale.ROOT, "%s detector of the %s: threshold %.6g keeps %.4f of %d validation images (asked %.4f) -> %s%n",
-                    score, model.kind(), c.threshold(), c.achievedTpr(), c.n(), c.targetTpr(), out);
+                    score, d.model().kind(), c.threshold(), c.achievedTpr(), c.n(), c.targetTpr(), out);
             return 0;
         }
     }

@@ -42,7 +42,7 @@ public final class Main {
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
             if (t instanceof IllegalArgumentException || t instanceof IOException || t instanceof IllegalStateException) {
-                cmd.getErr().println(cmd.getColorScheme().errorText("error: " + t.getMessage()));
+                cmd.getErr().println(cmd.getColorScheme().errorText("error: " + t.getMessage() + flags(t)));
                 if (System.getenv("DENSITYLAB_DEBUG") != null) {
                     t.printStackTrace(cmd.getErr());
                 }
@@ -70,6 +70,16 @@ public final class Main {
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The command-line options that fix a library error which names settings (the library speaks API terms: resume,
+     * resize), as " (options: --resume, --force)"; empty for other errors.
+     */
+    static String flags(Throwable t) {
+        java.util.List<String> settings = t instanceof densitylab.io.SettingException s ? s.settings()
+                : t instanceof densitylab.train.TrainingDivergedException d ? d.settings() : java.util.List.of();
+        return settings.isEmpty() ? "" : " (options: " + String.join(", ", settings.stream().map(x -> "--" + x).toList()) + ")";
     }
 
     /** Commands that compute nothing with libtorch, and so need no convolution check. */

@@ -1,19 +1,18 @@
 package densitylab.cli;
 
-import densitylab.data.DataResolver;
-import densitylab.data.ImageSet;
-import densitylab.eval.Experiment;
-import densitylab.eval.RunFolder;
 import densitylab.eval.ScoreTable;
-import densitylab.model.GenerativeModel;
 import densitylab.nn.Units;
-import densitylab.score.OodScore;
+import densitylab.run.Evaluation;
+import densitylab.run.RunFolder;
+import densitylab.run.RunLog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.List;
 import java.util.concurrent.Callable;
+
+
 
 /** {@code densitylab score}: per-image scores of data sets under a trained model. */
 @Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
@@ -33,16 +32,13 @@ final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunFolder rf = new RunFolder(scoring.run);
-        GenerativeModel model = rf.loadModel();
-        DataResolver r = dataOptions.resolver();
-        List<OodScore> scores = scoring.createScores(model, r, dataOptions);
-        Experiment ex = new Experiment(model, rf.scores());
-        for (String spec : data) {
-            ImageSet set = dataOptions.loadFor(r, spec, "test", model.shape(), scoring.limit);
-            ScoreTable t = ex.score(spec, set, scores);
-            System.out.printf("%s: %d images -> %s%n", spec, set.size(), rf.scores().resolve(ScoreTable.fileName(spec)));
-            for (OodScore s : scores) {
-                System.out.printf("  %-12s mean %.4f%n", s.name(), Units.mean(t.get(s.name())));
+        Evaluation.ScoringResult result = Evaluation.score(scoring.run, data, scoring.scores, scoring.selection(), scoring.fitLimit,
+                scoring.scoreOptions.toOptions(), dataOptions.settings(), RunLog.of(System.out, System.err));
+        for (var e : result.tables().entrySet()) {
+            ScoreTable t = e.getValue();
+            System.out.printf("%s: %d images -> %s%n", e.getKey(), t.size(), rf.scores().resolve(ScoreTable.fileName(e.getKey())));
+            for (String s : result.scores()) {
+                System.out.printf("  %-12s mean %.4f%n", s, Units.mean(t.get(s)));
             }
         }
         return 0;

@@ -1,6 +1,6 @@
 package densitylab.cli;
 
-import densitylab.score.ScoreOptions;
+import densitylab.model.ScoreOptions;
 import picocli.CommandLine.Option;
 
 /** The score options on the command line (evaluate, score, detector fit), defaulting to {@link ScoreOptions#defaults()}. */

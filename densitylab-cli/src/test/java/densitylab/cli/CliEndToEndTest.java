@@ -1,6 +1,6 @@
 package densitylab.cli;
 
-import densitylab.eval.RunFolder;
+import densitylab.run.RunFolder;
 import densitylab.io.Trees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

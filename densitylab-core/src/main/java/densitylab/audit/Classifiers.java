@@ -42,8 +42,8 @@ public final class Classifiers {
      */
     public static Trained forTrainingSet(ImageSet train, ImageSet test, Path cacheRoot) throws IOException {
         if (!train.hasLabels()) {
-            throw new IllegalArgumentException("'" + train.name() + "' has no labels to train the audit's classifier on; "
-                    + "give --features pixel or a VAE run folder instead");
+            throw new densitylab.io.SettingException("'" + train.name() + "' has no labels to train the audit's classifier on; "
+                    + "take the features from pixels or a VAE run folder instead", "features");
         }
         Path dir = cacheRoot.resolve("classifiers").resolve(train.sha256() + "-" + Classifier.KIND);
         if (Files.isRegularFile(dir.resolve("model.json"))) {

@@ -129,8 +129,8 @@ public final class DataResolver {
         } else if (Synthetic.isSynthetic(s.base())) {
             int[] shape = s.shape() != null ? s.shape() : shapeHint;
             if (shape == null) {
-                throw new IllegalArgumentException("synthetic set '" + s.base() + "' needs a shape: write e.g. "
-                        + s.base() + "@28x28x1, or give --shape");
+                throw new densitylab.io.SettingException("synthetic set '" + s.base() + "' needs a shape: write e.g. "
+                        + s.base() + "@28x28x1, or set the synthetic sets' shape", "shape");
             }
             set = Synthetic.generate(s.base(), syntheticCount, shape[0], shape[1], shape[2], seed);
         } else {

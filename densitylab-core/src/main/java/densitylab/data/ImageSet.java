@@ -195,6 +195,10 @@ public final class ImageSet {
 
     /** A seeded permutation of the images; the same seed always gives the same order. */
     public ImageSet shuffle(long seed) {
+        return select(permutation(seed));
+    }
+
+    private int[] permutation(long seed) {
         int[] perm = new int[size];
         for (int i = 0; i < size; i++) {
             perm[i] = i;
@@ -206,7 +210,20 @@ public final class ImageSet {
             perm[i] = perm[j];
             perm[j] = t;
         }
-        return select(perm);
+        return perm;
+    }
+
+    /**
+     * A seeded random subset of min(n, size) images, in their original order (class-sorted folders keep every class);
+     * the same seed always gives the same subset.
+     */
+    public ImageSet sample(int n, long seed) {
+        if (n >= size) {
+            return this;
+        }
+        int[] chosen = java.util.Arrays.copyOf(permutation(seed), n);
+        java.util.Arrays.sort(chosen);
+        return select(chosen);
     }
 
     /** Consecutive batches of at most batchSize images; the last one may be smaller. */

@@ -1,6 +1,6 @@
 package densitylab.detect;
 
-import densitylab.eval.RunFolder;
+import densitylab.io.Versions;
 import densitylab.io.AtomicFiles;
 import densitylab.io.Sha256;
 import densitylab.io.Trees;
@@ -8,7 +8,7 @@ import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
 import densitylab.model.registry.ModelKinds;
 import densitylab.nn.ModelFiles;
-import densitylab.score.ScoreOptions;
+import densitylab.model.ScoreOptions;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -76,7 +76,7 @@ public final class DetectorBundle {
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("format", FORMAT);
             manifest.put("format_version", FORMAT_VERSION);
-            manifest.put("versions", RunFolder.versions());
+            manifest.put("versions", Versions.all());
             Map<String, String> sums = new TreeMap<>();
             entries.forEach((name, bytes) -> sums.put(name, Sha256.of(bytes)));
             manifest.put("sha256", sums);
@@ -114,7 +114,7 @@ public final class DetectorBundle {
         m.put("preprocessing", Map.of("channels", d.preprocessing().channels(), "height", d.preprocessing().height(),
                 "width", d.preprocessing().width(), "resize", d.preprocessing().resize().name().toLowerCase(java.util.Locale.ROOT)));
         m.put("calibration", d.calibration());
-        m.put("versions", RunFolder.versions());
+        m.put("versions", Versions.all());
         return m;
     }
 
@@ -134,7 +134,7 @@ public final class DetectorBundle {
         int version = manifest.path("format_version").asInt(-1);
         if (version != FORMAT_VERSION) {
             throw new DetectorBundleException(file + ": bundle format version " + version + ", and this densitylab ("
-                    + RunFolder.versions().get("densitylab") + ") reads version " + FORMAT_VERSION + "; written by densitylab "
+                    + Versions.all().get("densitylab") + ") reads version " + FORMAT_VERSION + "; written by densitylab "
                     + manifest.path("versions").path("densitylab").asText("?") + ": fit the detector again with this version");
         }
         JsonNode sums = manifest.path("sha256");

@@ -2,12 +2,11 @@ package densitylab.detect;
 
 import densitylab.data.DataFormatException;
 import densitylab.data.ImageSet;
-import densitylab.eval.RunFolder;
 import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
 import densitylab.score.OodScore;
 import densitylab.score.RelatedModels;
-import densitylab.score.ScoreOptions;
+import densitylab.model.ScoreOptions;
 import densitylab.score.Scores;
 import densitylab.score.TypicalityScore;
 
@@ -96,42 +95,6 @@ public final class OodDetector {
         }
         Calibration c = Calibration.of(uncalibrated.scoreMatched(v), tpr, validationSpec);
         return new OodDetector(model, background, ensemble, scoreName, options, mean, pre, c);
-    }
-
-    /**
-     * {@link #fit} of a run folder's model, with its background model and ensemble when the score needs them.
-     */
-    public static OodDetector fit(Path run, String scoreName, ScoreOptions options, ImageSet fitData, ImageSet validation,
-                                  String validationSpec, double tpr, Preprocessing.Resize resize) throws IOException {
-        RunFolder rf = new RunFolder(run);
-        return fit(rf, rf.loadModel(), scoreName, options, fitData, validation, validationSpec, tpr, resize);
-    }
-
-    /**
-     * {@link #fit} of model, already loaded from the run folder rf, with rf's background model and ensemble when
-     * the score needs them (loaded here; the model itself is not loaded again).
-     */
-    public static OodDetector fit(RunFolder rf, GenerativeModel model, String scoreName, ScoreOptions options, ImageSet fitData,
-                                  ImageSet validation, String validationSpec, double tpr, Preprocessing.Resize resize)
-            throws IOException {
-        DensityModel background = null;
-        List<DensityModel> members = new ArrayList<>();
-        if (scoreName.equals("likelihood-ratio") && rf.background().hasModel()) {
-            background = density(rf.background().loadModel(), "likelihood-ratio's background");
-        }
-        if (scoreName.equals("waic")) {
-            for (RunFolder m : rf.ensemble()) {
-                members.add(density(m.dir().equals(rf.dir()) ? model : m.loadModel(), "waic's ensemble member"));
-            }
-        }
-        return fit(model, background, members, scoreName, options, fitData, validation, validationSpec, tpr, resize);
-    }
-
-    private static DensityModel density(GenerativeModel m, String role) {
-        if (m instanceof DensityModel d) {
-            return d;
-        }
-        throw new IllegalArgumentException(role + " must have a likelihood, and it is a " + m.kind());
     }
 
     /** The model. */

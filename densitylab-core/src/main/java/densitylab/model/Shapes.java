@@ -13,8 +13,9 @@ public final class Shapes {
     public static void check(GenerativeModel m, ImageSet images) {
         if (!Arrays.equals(m.shape(), images.shape())) {
             int[] s = m.shape();
-            throw new IllegalArgumentException("model '" + m.kind() + "' was trained on " + s[0] + "x" + s[1] + "x" + s[2]
-                    + " images but '" + images.name() + "' has " + images.shapeString() + " (give --resize, or transforms +gray/+rgb/+resize=HxW)");
+            throw new densitylab.io.SettingException("model '" + m.kind() + "' was trained on " + s[0] + "x" + s[1] + "x" + s[2]
+                    + " images but '" + images.name() + "' has " + images.shapeString()
+                    + " (resize the set, or transform it: +gray/+rgb/+resize=HxW)", "resize");
         }
     }
 }

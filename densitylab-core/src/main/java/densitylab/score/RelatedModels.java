@@ -1,5 +1,6 @@
 package densitylab.score;
 
+import densitylab.io.SettingException;
 import densitylab.model.DensityModel;
 
 import java.util.List;
@@ -13,12 +14,12 @@ public interface RelatedModels {
     RelatedModels NONE = new RelatedModels() {
         @Override
         public DensityModel background() {
-            throw new IllegalArgumentException("score 'likelihood-ratio' needs a background model: train with --background 0.2");
+            throw new SettingException("score 'likelihood-ratio' needs a background model: train one with a pixel replacement rate of 0.2", "background");
         }
 
         @Override
         public List<DensityModel> ensemble() {
-            throw new IllegalArgumentException("score 'waic' needs an ensemble of models: train with --ensemble 5");
+            throw new SettingException("score 'waic' needs an ensemble of models: train one of 5 members", "ensemble");
         }
     };
 

@@ -2,45 +2,50 @@ package densitylab.score;
 
 import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
-import densitylab.model.gan.GanModel;
-import densitylab.model.gan.Ganomaly;
-import densitylab.model.vae.ConvVae;
-import densitylab.model.vae.LikelihoodRegret;
+import densitylab.model.ModelKind;
+import densitylab.model.OwnScores;
+import densitylab.model.ScoreOptions;
+import densitylab.model.registry.ModelKinds;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
-/** Builds scores by name for a model, with errors that say which models a score needs. */
+/**
+ * Builds scores by name for a model: the scores of any likelihood here, the scores a model family computes itself
+ * through {@link OwnScores} (named by its {@link ModelKind#ownScores()}), with errors that say which models a score needs.
+ */
 public final class Scores {
-    /** Every score name this build knows. */
-    public static final List<String> NAMES = List.of("likelihood", "typicality", "likelihood-ratio", "input-complexity",
-            "input-complexity-bzip2", "input-complexity-deflate", "waic", "elbo", "iwae", "reconstruction", "likelihood-regret",
-            "likelihood-regret-encoder", "discriminator", "ganomaly");
+    /** The scores of any likelihood (and of its related models), built here. */
+    public static final List<String> LIKELIHOOD_SCORES = List.of("likelihood", "typicality", "likelihood-ratio", "input-complexity",
+            "input-complexity-bzip2", "input-complexity-deflate", "waic");
 
-    /**
-     * The scores that need the model itself (a VAE's encoder and decoder, a GAN's networks), not only a likelihood:
-     * give them the model, not a wrapper of its likelihood.
-     */
-    public static final java.util.Set<String> NEED_THE_MODEL = java.util.Set.of("elbo", "iwae", "reconstruction", "likelihood-regret",
-            "likelihood-regret-encoder", "discriminator", "ganomaly");
+    /** Every score name this build knows: those of any likelihood, then the families' own. */
+    public static final List<String> NAMES = allNames();
 
     private Scores() {
     }
 
+    private static List<String> allNames() {
+        Set<String> all = new LinkedHashSet<>(LIKELIHOOD_SCORES);
+        for (ModelKind k : ModelKinds.all()) {
+            all.addAll(k.ownScores());
+        }
+        return List.copyOf(all);
+    }
+
     /**
-     * The scores computed when none are named. A VAE's likelihood is already its IWAE estimate with the model's
-     * eval-samples, so {@code iwae} (for another K) and the slow likelihood-regret are left to be asked for.
+     * True for a score the model family computes itself (a VAE's elbo, a GAN's discriminator): it needs the model,
+     * not a wrapper of its likelihood.
      */
+    public static boolean needsTheModel(String name) {
+        return !LIKELIHOOD_SCORES.contains(name) && NAMES.contains(name);
+    }
+
+    /** The scores computed when none are named: the model kind's {@link ModelKind#defaultScores()}. */
     public static List<String> defaultsFor(GenerativeModel model) {
-        if (model instanceof ConvVae) {
-            return List.of("likelihood", "elbo", "reconstruction", "input-complexity");
-        }
-        if (model instanceof Ganomaly) {
-            return List.of("ganomaly", "reconstruction", "discriminator");
-        }
-        if (model instanceof GanModel) {
-            return List.of("discriminator");
-        }
-        return model instanceof DensityModel ? List.of("likelihood", "typicality", "input-complexity") : List.of();
+        return ModelKinds.get(model.kind()).defaultScores();
     }
 
     /** The named score for this model (not yet fitted), with default options. */
@@ -56,66 +61,52 @@ public final class Scores {
     /**
      * The named score for this model (not yet fitted); likelihood-ratio takes the background model and waic the
      * ensemble from related.
+     *
+     * @throws IllegalArgumentException for an unknown score or one this model cannot compute, naming the kinds that can
      */
     public static OodScore create(String name, GenerativeModel model, ScoreOptions o, RelatedModels related) {
         if (name.equals("input-complexity") || name.startsWith("input-complexity-")) {
             String c = name.equals("input-complexity") ? "png" : name.substring("input-complexity-".length());
             return new InputComplexityScore(density(name, model), Compressor.of(c));
         }
-        return switch (name) {
-            case "likelihood" -> new LikelihoodScore(density(name, model));
-            case "typicality" -> new TypicalityScore(density(name, model));
-            case "likelihood-ratio" -> new LikelihoodRatioScore(density(name, model), related.background());
-            case "waic" -> new WaicScore(related.ensemble());
-            case "elbo" -> VaeScores.elbo(vae(name, model));
-            case "iwae" -> VaeScores.iwae(vae(name, model), o.iwaeSamples());
-            case "reconstruction" -> reconstruction(model);
-            case "discriminator" -> OodScore.of(name, gan(name, model)::discriminatorScore);
-            case "ganomaly" -> OodScore.of(name, ganomaly(name, model)::latentDistance);
-            case "likelihood-regret" -> VaeScores.regret(name, vae(name, model), o.regretSteps(), o.regretLr(), LikelihoodRegret.Variant.POSTERIOR);
-            case "likelihood-regret-encoder" -> VaeScores.regret(name, vae(name, model), o.encoderSteps(), o.encoderLr(), LikelihoodRegret.Variant.ENCODER);
-            default -> throw new IllegalArgumentException("unknown score '" + name + "'; known: " + String.join(", ", NAMES));
-        };
+        switch (name) {
+            case "likelihood":
+                return new LikelihoodScore(density(name, model));
+            case "typicality":
+                return new TypicalityScore(density(name, model));
+            case "likelihood-ratio":
+                return new LikelihoodRatioScore(density(name, model), related.background());
+            case "waic":
+                return new WaicScore(related.ensemble());
+            default:
+                break;
+        }
+        if (!NAMES.contains(name)) {
+            throw new IllegalArgumentException("unknown score '" + name + "'; known: " + String.join(", ", NAMES));
+        }
+        OwnScores.ScoreFunction f = model instanceof OwnScores own ? own.ownScore(name, o) : null;
+        if (f == null) {
+            throw new IllegalArgumentException("score '" + name + "' is computed by " + kindsComputing(name)
+                    + ", and the model is a " + model.kind());
+        }
+        return OodScore.of(name, f::score);
     }
 
-    /** A VAE's mean squared error at its posterior mean, or GANomaly's mean absolute error of G(x). */
-    private static OodScore reconstruction(GenerativeModel model) {
-        if (model instanceof Ganomaly g) {
-            return OodScore.of("reconstruction", g::reconstructionError);
+    /** The kinds whose models compute the score name, as "a vae or ganomaly model". */
+    private static String kindsComputing(String name) {
+        List<String> kinds = new ArrayList<>();
+        for (ModelKind k : ModelKinds.all()) {
+            if (k.ownScores().contains(name)) {
+                kinds.add(k.name());
+            }
         }
-        if (model instanceof ConvVae v) {
-            return VaeScores.reconstruction(v);
-        }
-        throw new IllegalArgumentException("score 'reconstruction' needs a VAE or GANomaly (--model vae or ganomaly), and the run's model is '"
-                + model.kind() + "'");
-    }
-
-    private static GanModel gan(String score, GenerativeModel model) {
-        if (model instanceof GanModel g) {
-            return g;
-        }
-        throw new IllegalArgumentException("score '" + score + "' needs a GAN's discriminator (--model dcgan or ganomaly), and the run's model is '"
-                + model.kind() + "'");
-    }
-
-    private static Ganomaly ganomaly(String score, GenerativeModel model) {
-        if (model instanceof Ganomaly g) {
-            return g;
-        }
-        throw new IllegalArgumentException("score '" + score + "' needs GANomaly (--model ganomaly), and the run's model is '" + model.kind() + "'");
-    }
-
-    private static ConvVae vae(String score, GenerativeModel model) {
-        if (model instanceof ConvVae v) {
-            return v;
-        }
-        throw new IllegalArgumentException("score '" + score + "' needs a VAE (--model vae), and the run's model is '" + model.kind() + "'");
+        return "a " + String.join(" or ", kinds) + " model";
     }
 
     private static DensityModel density(String score, GenerativeModel model) {
         if (model instanceof DensityModel d) {
             return d;
         }
-        throw new IllegalArgumentException("score '" + score + "' needs a likelihood, and model '" + model.kind() + "' has none");
+        throw new IllegalArgumentException("score '" + score + "' needs a likelihood, and a " + model.kind() + " model has none");
     }
 }

@@ -1,5 +1,7 @@
 package densitylab.train;
 
+import densitylab.io.SettingException;
+
 import densitylab.nn.LibTorch;
 import densitylab.nn.Noise;
 
@@ -59,19 +61,19 @@ public record TrainSettings(long seed, int epochs, double minutes, int batchSize
 
     public TrainSettings {
         if (epochs <= 0) {
-            throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
+            throw new SettingException("epochs must be positive, got " + epochs, "epochs");
         }
         if (batchSize <= 0) {
-            throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
+            throw new SettingException("the batch size must be positive, got " + batchSize, "batch-size");
         }
         if (!(learningRate > 0)) {
-            throw new IllegalArgumentException("--lr must be positive, got " + learningRate);
+            throw new SettingException("the learning rate must be positive, got " + learningRate, "lr");
         }
         if (minutes < 0 || warmupSteps < 0 || clipNorm < 0 || !(weightDecay >= 0)) {
-            throw new IllegalArgumentException("--minutes, --warmup, --clip and --weight-decay must be >= 0");
+            throw new SettingException("minutes, warm-up, clipping norm and weight decay must be >= 0", "minutes", "warmup", "clip", "weight-decay");
         }
         if (workers < 0 || workers > MAX_WORKERS) {
-            throw new IllegalArgumentException("--workers must be 1 or 2 (0 = automatic), got " + workers);
+            throw new SettingException("workers must be 1 or 2 (0 = automatic), got " + workers, "workers");
         }
         params = Map.copyOf(params);
     }

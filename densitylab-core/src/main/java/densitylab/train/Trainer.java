@@ -130,7 +130,7 @@ public final class Trainer {
         if (settings.resume()) {
             Path ck = ckDir == null ? null : Checkpoints.latest(ckDir);
             if (ck == null) {
-                throw new IllegalStateException("--resume: no checkpoint in " + ckDir + " (train without --resume first)");
+                throw new densitylab.io.SettingException("resuming needs a checkpoint, and " + ckDir + " holds none (train without resuming first)", "resume");
             }
             Checkpoints.Loaded loaded = Checkpoints.load(ck, mm);
             restore(loaded, ck, opts, buffers, testBpd);
@@ -185,7 +185,7 @@ public final class Trainer {
                                 if (!Double.isFinite(loss)) {
                                     throw diverged(String.format("%sloss became %s at epoch %d, batch %d (step %d)",
                                             opts.size() == 1 ? "" : "the " + o.player.name() + "'s ", loss, epoch + 1, b, o.steps),
-                                            lastGood, "Try a lower --lr, gradient clipping (--clip 1), or a longer --warmup.");
+                                            lastGood, "Try a lower learning rate, gradient clipping (clip 1), or a longer warm-up.");
                                 }
                                 String badGradient = adamStep(o, sub);
                                 if (badGradient == null) {
@@ -202,7 +202,7 @@ public final class Trainer {
                             } else if (++badGradients >= MAX_BAD_GRADIENTS) {
                                 throw diverged(String.format("the gradient was not finite %d steps in a row (epoch %d, batch %d, "
                                         + "after step %d; %s)", badGradients, epoch + 1, b, first.steps, String.join("; ", bad)),
-                                        lastGood, "Try a lower --lr or a longer --warmup.");
+                                        lastGood, "Try a lower learning rate or a longer warm-up.");
                             }
                         }
                         images += batch.size();
@@ -360,9 +360,11 @@ public final class Trainer {
 
     /** Training stopped: what happened, that the parameters were not updated, where to resume from, and what to try. */
     private static TrainingDivergedException diverged(String what, Path lastGood, String advice) {
+        List<String> settings = new ArrayList<>(lastGood == null ? List.of() : List.of("resume"));
+        settings.addAll(List.of("lr", "clip", "warmup"));
         return new TrainingDivergedException(what + "; parameters are not updated. "
                 + (lastGood == null ? "No checkpoint was written yet. " : "The last good checkpoint is " + lastGood
-                        + " (continue with --resume). ") + advice);
+                        + " (resume from it). ") + advice, settings);
     }
 
     /**

@@ -8,7 +8,7 @@ import densitylab.data.Synthetic;
 import densitylab.model.DensityModel;
 import densitylab.model.registry.ModelKinds;
 import densitylab.report.ImageGrid;
-import densitylab.score.ScoreOptions;
+import densitylab.model.ScoreOptions;
 import densitylab.train.TrainSettings;
 
 import org.junit.jupiter.api.Test;

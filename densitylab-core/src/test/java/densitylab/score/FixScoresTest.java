@@ -151,8 +151,8 @@ class FixScoresTest {
     @Test
     void scoresNeedingRelatedModelsSayHowToTrainThem() {
         DiagonalGaussian g = DiagonalGaussian.fit(images(1), 0);
-        assertThatThrownBy(() -> Scores.create("likelihood-ratio", g)).hasMessageContaining("--background 0.2");
-        assertThatThrownBy(() -> Scores.create("waic", g)).hasMessageContaining("--ensemble");
+        assertThatThrownBy(() -> Scores.create("likelihood-ratio", g)).hasMessageContaining("background model");
+        assertThatThrownBy(() -> Scores.create("waic", g)).hasMessageContaining("ensemble");
         OodScore lr = Scores.create("likelihood-ratio", g, ScoreOptions.defaults(), RelatedModels.of(g, List.of()));
         assertThat(Units.mean(lr.score(images(2)))).isZero();
     }

@@ -67,5 +67,11 @@ public final class ClassicKinds {
         public Map<String, String> defaultParams() {
             return params;
         }
+
+        /** Fitted in closed form or by EM, in seconds. */
+        @Override
+        public boolean trainedByGradient() {
+            return false;
+        }
     }
 }

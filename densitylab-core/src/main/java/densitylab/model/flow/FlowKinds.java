@@ -1,17 +1,12 @@
 package densitylab.model.flow;
 
-import densitylab.nn.ParamFactory;
-import densitylab.data.ImageSet;
-import densitylab.model.GenerativeModel;
-import densitylab.nn.ModelFiles;
 import densitylab.model.ModelKind;
-import densitylab.model.NamedKind;
+import densitylab.model.PresetKind;
+import densitylab.model.TrainingRecipe;
+import densitylab.nn.ParamFactory;
 import densitylab.train.TrainSettings;
-import densitylab.model.TrainedModel;
 import densitylab.train.Trainer;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,19 +17,43 @@ public final class FlowKinds {
     private FlowKinds() {
     }
 
+    /** Warm-up and clipping that keep a flow's first steps stable (a 30-minute Glow diverged without them). */
+    static final TrainingRecipe RECIPE = new TrainingRecipe(200, 50);
+
+    private static final Map<String, PresetKind<FlowModel>> KINDS = new LinkedHashMap<>();
+
+    static {
+        for (PresetKind<FlowModel> k : List.of(
+                kind("realnvp", "RealNVP (Dinh et al. 2017): checkerboard and channel affine couplings, multi-scale factor-out"),
+                kind("glow", "Glow (Kingma & Dhariwal 2018): ActNorm, LU 1x1 convolutions, affine couplings, learned split priors"))) {
+            KINDS.put(k.name(), k);
+        }
+    }
+
     /** Both flow kinds. */
     public static List<ModelKind> all() {
-        return List.of(new Kind("realnvp", "RealNVP (Dinh et al. 2017): checkerboard and channel affine couplings, multi-scale factor-out"),
-                new Kind("glow", "Glow (Kingma & Dhariwal 2018): ActNorm, LU 1x1 convolutions, affine couplings, learned split priors"));
+        return List.copyOf(KINDS.values());
+    }
+
+    private static PresetKind<FlowModel> kind(String name, String description) {
+        return PresetKind.<FlowModel>builder(name, description, (shape, p, seed) -> create(name, shape, p, seed), FlowModel::restore)
+                .defaults(Map.of("alpha", "0.05")).presets(presets(name), "small").recipe(RECIPE)
+                .training((m, train, test, s) -> {
+                    org.slf4j.LoggerFactory.getLogger(FlowKinds.class).info("{}: {} parameters, {}", name, m.parameterCount(), m.params());
+                    return new Trainer(s).train(m, train, test);
+                }).build();
     }
 
     /** Builds an untrained flow of a kind for a shape; params are merged over the kind's defaults. */
     public static FlowModel build(String kind, int[] shape, Map<String, String> given, long seed) {
-        Map<String, String> p = new LinkedHashMap<>(defaults(kind));
-        String preset = given.getOrDefault("preset", p.get("preset"));
-        p.putAll(preset(kind, preset));
-        p.putAll(given);
-        p.put("seed", Long.toString(seed));
+        PresetKind<FlowModel> k = KINDS.get(kind);
+        if (k == null) {
+            throw new IllegalArgumentException("unknown flow '" + kind + "'; known: " + String.join(", ", KINDS.keySet()));
+        }
+        return k.build(shape, given, seed);
+    }
+
+    private static FlowModel create(String kind, int[] shape, Map<String, String> p, long seed) {
         int levels = TrainSettings.intParam(p, "levels");
         int steps = TrainSettings.intParam(p, "steps");
         int hidden = TrainSettings.intParam(p, "hidden");
@@ -46,23 +65,15 @@ public final class FlowKinds {
                 ? glow(f, shape, levels, steps, hidden) : realNvp(f, shape, levels, steps, hidden), seed);
     }
 
-    private static Map<String, String> defaults(String kind) {
-        Map<String, String> d = new LinkedHashMap<>();
-        d.put("preset", "small");
-        d.put("alpha", "0.05");
-        return d;
-    }
-
     /** Sizes of the presets: tiny (tests), small (CPU minutes), medium, large (for users with more time). */
-    private static Map<String, String> preset(String kind, String name) {
+    private static Map<String, Map<String, String>> presets(String kind) {
         boolean glow = kind.equals("glow");
-        return switch (name) {
-            case "tiny" -> Map.of("levels", "2", "steps", "2", "hidden", "16");
-            case "small" -> Map.of("levels", "2", "steps", glow ? "4" : "3", "hidden", "48");
-            case "medium" -> Map.of("levels", "2", "steps", glow ? "8" : "4", "hidden", "128");
-            case "large" -> Map.of("levels", "3", "steps", glow ? "16" : "6", "hidden", "256");
-            default -> throw new IllegalArgumentException("unknown preset '" + name + "'; known: tiny, small, medium, large");
-        };
+        Map<String, Map<String, String>> p = new LinkedHashMap<>();
+        p.put("tiny", Map.of("levels", "2", "steps", "2", "hidden", "16"));
+        p.put("small", Map.of("levels", "2", "steps", glow ? "4" : "3", "hidden", "48"));
+        p.put("medium", Map.of("levels", "2", "steps", glow ? "8" : "4", "hidden", "128"));
+        p.put("large", Map.of("levels", "3", "steps", glow ? "16" : "6", "hidden", "256"));
+        return p;
     }
 
     /** Glow: per level a squeeze, steps of (ActNorm, 1x1 conv, coupling), then a learned prior for the half factored out. */
@@ -116,36 +127,5 @@ public final class FlowKinds {
             lv.add(new CompositeTransform(t));
         }
         return new MultiScaleFlow(shape, lv);
-    }
-
-    private static final class Kind extends NamedKind {
-        Kind(String name, String description) {
-            super(name, description);
-        }
-
-        @Override
-        public Map<String, String> defaultParams() {
-            Map<String, String> d = new LinkedHashMap<>(defaults(name()));
-            d.putAll(preset(name(), "small"));
-            return d;
-        }
-
-        @Override
-        public TrainedModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
-            Map<String, String> given = new LinkedHashMap<>(settings.params());
-            resolvedParams(settings); // rejects unknown keys
-            FlowModel m = build(name(), train.shape(), given, settings.seed());
-            org.slf4j.LoggerFactory.getLogger(FlowKinds.class).info("{}: {} parameters, {}", name(), m.parameterCount(), m.params());
-            return new TrainedModel(m, new Trainer(settings).train(m, train, test));
-        }
-
-        @Override
-        public GenerativeModel load(Path dir) throws IOException {
-            var meta = ModelFiles.readMeta(dir);
-            Map<String, String> p = ModelFiles.params(meta);
-            FlowModel m = build(name(), ModelFiles.shape(meta), p, Long.parseLong(p.get("seed")));
-            m.restore(dir);
-            return m;
-        }
     }
 }

@@ -1,10 +1,7 @@
 package densitylab.model.gan;
 
-import densitylab.data.ImageSet;
 import densitylab.model.ModelKind;
-import densitylab.model.NamedKind;
-import densitylab.model.TrainedModel;
-import densitylab.nn.ModelFiles;
+import densitylab.model.PresetKind;
 import densitylab.train.Player;
 import densitylab.train.TrainSettings;
 import densitylab.train.TrainableModel;
@@ -12,8 +9,6 @@ import densitylab.train.Trainer;
 
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,17 +23,44 @@ public final class GanKinds {
     private GanKinds() {
     }
 
+    private static final Map<String, PresetKind<AbstractGan>> KINDS = new LinkedHashMap<>();
+
+    static {
+        for (PresetKind<AbstractGan> k : List.of(
+                kind(DCGAN, "DCGAN (Radford et al. 2016): generator and discriminator; logistic loss or WGAN-GP (gp=10), "
+                        + "spectral=true; no likelihood, a discriminator score", List.of(GanModel.DISCRIMINATOR)),
+                kind(GANOMALY, "GANomaly (Akcay et al. 2018): encoder-decoder-encoder generator and discriminator; "
+                        + "latent-distance, reconstruction and discriminator scores",
+                        List.of(Ganomaly.LATENT_DISTANCE, Ganomaly.RECONSTRUCTION, GanModel.DISCRIMINATOR)))) {
+            KINDS.put(k.name(), k);
+        }
+    }
+
     /** Both kinds. */
     public static List<ModelKind> all() {
-        return List.of(new Kind(DCGAN, "DCGAN (Radford et al. 2016): generator and discriminator; logistic loss or WGAN-GP (gp=10), "
-                        + "spectral=true; no likelihood, a discriminator score"),
-                new Kind(GANOMALY, "GANomaly (Akcay et al. 2018): encoder-decoder-encoder generator and discriminator; "
-                        + "latent-distance, reconstruction and discriminator scores"));
+        return List.copyOf(KINDS.values());
+    }
+
+    private static PresetKind<AbstractGan> kind(String name, String description, List<String> scores) {
+        return PresetKind.<AbstractGan>builder(name, description, (shape, p, seed) -> create(name, shape, p, seed), AbstractGan::restore)
+                .defaults(defaults(name)).presets(PRESETS, "small")
+                .learningRate(LEARNING_RATE)
+                .stepShareOfBudget(0.97) // no bits/dim to compute after training; standing statistics and 100 samples take seconds
+                .noLikelihood().ownScores(scores).defaultScores(scores).studyScores(scores)
+                .training((m, train, test, s) -> {
+                    StringBuilder sizes = new StringBuilder();
+                    for (Player p : m.players()) {
+                        sizes.append(String.format("%s %,d parameters; ", p.name(), p.parameters().stream().mapToLong(x -> x.getShape().size()).sum()));
+                    }
+                    LoggerFactory.getLogger(GanKinds.class).info("{}: {}{}", name, sizes, s.params());
+                    Trainer.Result r = new Trainer(s).train(m, train, test);
+                    m.fixStandingStatistics(train, s.seed());
+                    return r;
+                }).build();
     }
 
     private static Map<String, String> defaults(String kind) {
         Map<String, String> d = new LinkedHashMap<>();
-        d.put("preset", "small");
         if (kind.equals(DCGAN)) {
             d.put("spectral", "false");
             d.put("gp", "0");
@@ -56,25 +78,31 @@ public final class GanKinds {
      * in the first layer: with 8, a DCGAN's generator gradients differed between identical calls under libtorch
      * 2.5.1's oneDNN (AVX-512) for 8x8 and 16x16 images, while width 16 and 32 repeated exactly (docs/gans.md).
      */
-    private static Map<String, String> preset(String name) {
-        return switch (name) {
-            case "tiny" -> Map.of("latent", "8", "width", "16");
-            case "small" -> Map.of("latent", "64", "width", "32");
-            case "medium" -> Map.of("latent", "100", "width", "64");
-            default -> throw new IllegalArgumentException("unknown preset '" + name + "'; known: tiny, small, medium");
-        };
+    private static final Map<String, Map<String, String>> PRESETS = presets();
+
+    /**
+     * Sizes: tiny (tests), small (CPU minutes), medium (DCGAN's 64 base filters, 100 latents). Tiny keeps 16 channels
+     * in the first layer: with 8, a DCGAN's generator gradients differed between identical calls under libtorch
+     * 2.5.1's oneDNN (AVX-512) for 8x8 and 16x16 images, while width 16 and 32 repeated exactly (docs/gans.md).
+     */
+    private static Map<String, Map<String, String>> presets() {
+        Map<String, Map<String, String>> p = new LinkedHashMap<>();
+        p.put("tiny", Map.of("latent", "8", "width", "16"));
+        p.put("small", Map.of("latent", "64", "width", "32"));
+        p.put("medium", Map.of("latent", "100", "width", "64"));
+        return p;
     }
 
     /** Builds an untrained GAN of a kind for a shape [C, H, W]; given params are merged over the preset's. */
     public static TrainableModel build(String kind, int[] shape, Map<String, String> given, long seed) {
-        return create(kind, shape, given, seed);
+        PresetKind<AbstractGan> k = KINDS.get(kind);
+        if (k == null) {
+            throw new IllegalArgumentException("unknown GAN '" + kind + "'; known: " + String.join(", ", KINDS.keySet()));
+        }
+        return k.build(shape, given, seed);
     }
 
-    private static AbstractGan create(String kind, int[] shape, Map<String, String> given, long seed) {
-        Map<String, String> p = new LinkedHashMap<>(defaults(kind));
-        p.putAll(preset(given.getOrDefault("preset", p.get("preset"))));
-        p.putAll(given);
-        p.put("seed", Long.toString(seed));
+    private static AbstractGan create(String kind, int[] shape, Map<String, String> p, long seed) {
         int latent = TrainSettings.intParam(p, "latent");
         int width = TrainSettings.intParam(p, "width");
         double beta1 = TrainSettings.doubleParam(p, "beta1");
@@ -95,53 +123,5 @@ public final class GanKinds {
             throw new IllegalArgumentException("--param " + key + " must be true or false, got '" + v + "'");
         }
         return Boolean.parseBoolean(v);
-    }
-
-    private static final class Kind extends NamedKind {
-        Kind(String name, String description) {
-            super(name, description);
-        }
-
-        @Override
-        public Map<String, String> defaultParams() {
-            Map<String, String> d = new LinkedHashMap<>(defaults(name()));
-            d.putAll(preset("small"));
-            return d;
-        }
-
-        @Override
-        public double defaultLearningRate() {
-            return LEARNING_RATE;
-        }
-
-        /** No bits/dim to compute after training; standing statistics and 100 samples take seconds. */
-        @Override
-        public double stepShareOfBudget() {
-            return 0.97;
-        }
-
-        @Override
-        public TrainedModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
-            Map<String, String> given = new LinkedHashMap<>(settings.params());
-            resolvedParams(settings); // rejects unknown keys
-            AbstractGan m = create(name(), train.shape(), given, settings.seed());
-            StringBuilder sizes = new StringBuilder();
-            for (Player p : m.players()) {
-                sizes.append(String.format("%s %,d parameters; ", p.name(), p.parameters().stream().mapToLong(a -> a.getShape().size()).sum()));
-            }
-            LoggerFactory.getLogger(GanKinds.class).info("{}: {}{}", name(), sizes, given);
-            Trainer.Result r = new Trainer(settings).train(m, train, test);
-            m.fixStandingStatistics(train, settings.seed());
-            return new TrainedModel(m, r);
-        }
-
-        @Override
-        public GanModel load(Path dir) throws IOException {
-            var meta = ModelFiles.readMeta(dir);
-            Map<String, String> p = ModelFiles.params(meta);
-            AbstractGan m = create(name(), ModelFiles.shape(meta), p, Long.parseLong(p.get("seed")));
-            m.restore(dir);
-            return m;
-        }
     }
 }

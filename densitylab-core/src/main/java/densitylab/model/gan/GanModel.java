@@ -2,12 +2,17 @@ package densitylab.model.gan;
 
 import densitylab.data.ImageSet;
 import densitylab.model.GenerativeModel;
+import densitylab.model.OwnScores;
+import densitylab.model.ScoreOptions;
 
 /**
  * A trained GAN: it samples and has a discriminator, but no likelihood (it is not a {@code DensityModel}, so bits/dim
  * are not defined for it).
  */
-public interface GanModel extends GenerativeModel {
+public interface GanModel extends GenerativeModel, OwnScores {
+    /** The name of the discriminator's score. */
+    String DISCRIMINATOR = "discriminator";
+
     /**
      * The discriminator's anomaly score per image, higher = less like the training data: -log D(x) for a
      * discriminator trained with the logistic loss, the critic's negated output under WGAN-GP.
@@ -23,4 +28,10 @@ public interface GanModel extends GenerativeModel {
      * @param seed  seeds DCGAN's latents
      */
     void fixStandingStatistics(ImageSet train, long seed);
+
+    /** {@value #DISCRIMINATOR}: {@link #discriminatorScore}. */
+    @Override
+    default ScoreFunction ownScore(String name, ScoreOptions options) {
+        return name.equals(DISCRIMINATOR) ? this::discriminatorScore : null;
+    }
 }

@@ -1,6 +1,7 @@
 package densitylab.model.gan;
 
 import densitylab.data.ImageSet;
+import densitylab.model.ScoreOptions;
 import densitylab.nn.LibTorch;
 import densitylab.nn.Noise;
 import densitylab.nn.ParamFactory;
@@ -142,6 +143,22 @@ public final class Ganomaly extends AbstractGan {
         }
         codeMean.set(mean);
         codeStd.set(std);
+    }
+
+    /** The name of the latent-distance score. */
+    public static final String LATENT_DISTANCE = "ganomaly";
+    /** The name of the reconstruction score. */
+    public static final String RECONSTRUCTION = "reconstruction";
+
+    /** {@value #LATENT_DISTANCE}, {@value #RECONSTRUCTION} and the discriminator's score. */
+    @Override
+    public ScoreFunction ownScore(String name, ScoreOptions options) {
+        return switch (name) {
+            case LATENT_DISTANCE -> this::latentDistance;
+            case RECONSTRUCTION -> this::reconstructionError;
+            case DISCRIMINATOR -> this::discriminatorScore;
+            default -> null;
+        };
     }
 
     /** {@code ganomaly}: the mean squared distance between G_E(x) and E(G(x)) per image. */

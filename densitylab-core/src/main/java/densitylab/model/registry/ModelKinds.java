@@ -25,7 +25,7 @@ public final class ModelKinds {
         List<ModelKind> all = new ArrayList<>(ClassicKinds.all());
         all.add(new PixelCategoricalKind());
         all.addAll(FlowKinds.all());
-        all.add(new VaeKind());
+        all.add(VaeKind.kind());
         all.addAll(ArKinds.all());
         all.addAll(GanKinds.all());
         for (ModelKind k : all) {

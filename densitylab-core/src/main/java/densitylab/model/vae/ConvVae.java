@@ -2,6 +2,8 @@ package densitylab.model.vae;
 
 import densitylab.nn.LogMath;
 import densitylab.model.LatentModel;
+import densitylab.model.OwnScores;
+import densitylab.model.ScoreOptions;
 import densitylab.model.TrainableDensityModel;
 import densitylab.nn.Scalars;
 import ai.djl.ndarray.NDArray;
@@ -44,7 +46,7 @@ import java.util.SplittableRandom;
  * encoder ascends sum_k w_k grad log q(z_k|x), a stochastic descent on KL(p(z|x) || q(z|x)). Its reported loss
  * is the IWAE bound in bits/dim. {@link #logProb} is the IWAE estimate with {@link #evalSamples} samples.
  */
-public final class ConvVae implements TrainableDensityModel, AmortizedVae, LatentModel {
+public final class ConvVae implements TrainableDensityModel, AmortizedVae, LatentModel, OwnScores {
     private static final Shape S2 = new Shape(2, 2);
     private static final Shape P1 = new Shape(1, 1);
     private static final Shape ONE = new Shape(1, 1);
@@ -399,6 +401,12 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
     @Override
     public double[] logProb(ImageSet images) {
         return iwae(images, evalSamples);
+    }
+
+    /** The VAE's own scores: elbo, iwae, reconstruction, likelihood-regret and likelihood-regret-encoder. */
+    @Override
+    public ScoreFunction ownScore(String name, ScoreOptions options) {
+        return VaeScores.of(this, name, options);
     }
 
     /** Mean squared error per pixel (on the 0..1 scale) between x and the decoder's mode at z = E[q(z|x)]. */

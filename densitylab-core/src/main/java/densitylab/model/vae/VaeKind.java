@@ -1,31 +1,47 @@
 package densitylab.model.vae;
 
-import densitylab.data.ImageSet;
-import densitylab.nn.ModelFiles;
 import densitylab.model.ModelKind;
+import densitylab.model.PresetKind;
+import densitylab.nn.ModelFiles;
 import densitylab.train.TrainSettings;
-import densitylab.model.TrainedModel;
 import densitylab.train.Trainer;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@code --model vae}: a {@link ConvVae} trained with the shared {@link Trainer}. */
-public final class VaeKind implements ModelKind {
-    @Override
-    public String name() {
-        return "vae";
+public final class VaeKind {
+    private static final PresetKind<ConvVae> KIND = PresetKind.<ConvVae>builder("vae",
+                    "convolutional VAE with a discrete pixel decoder; ELBO or forward-KL (reweighted wake-sleep) training",
+                    VaeKind::create, VaeKind::restore)
+            .defaults(defaults())
+            .costlyLikelihood() // log P(x) is an importance-weighted estimate over eval-samples decodes
+            .training((m, train, test, s) -> {
+                int k = m.evalSamples();
+                m.withEvalSamples(Math.min(k, 10)); // held-out bits/dim during training: a cheaper IWAE
+                Trainer.Result r = new Trainer(s).withEvalLimit(500).train(m, train, test);
+                m.withEvalSamples(k);
+                return r;
+            })
+            .ownScores(VaeScores.NAMES)
+            // its likelihood is already the IWAE estimate; iwae (another K) and the slow likelihood regret are asked for
+            .defaultScores(List.of("likelihood", "elbo", "reconstruction", "input-complexity"))
+            .studyScores(studyScores())
+            .build();
+
+    private VaeKind() {
     }
 
-    @Override
-    public String description() {
-        return "convolutional VAE with a discrete pixel decoder; ELBO or forward-KL (reweighted wake-sleep) training";
+    /** The kind. */
+    public static ModelKind kind() {
+        return KIND;
     }
 
-    @Override
-    public Map<String, String> defaultParams() {
+    private static Map<String, String> defaults() {
         Map<String, String> d = new LinkedHashMap<>();
         d.put("latent", "32");
         d.put("width", "32");
@@ -37,11 +53,18 @@ public final class VaeKind implements ModelKind {
         return d;
     }
 
+    private static List<String> studyScores() {
+        List<String> s = new ArrayList<>(List.of("likelihood", "typicality", "input-complexity", "input-complexity-bzip2"));
+        s.addAll(List.of("elbo", "reconstruction", "likelihood-regret", "likelihood-regret-encoder"));
+        return s;
+    }
+
     /** Builds an untrained VAE; params are merged over the defaults. */
     public static ConvVae build(int[] shape, Map<String, String> given, long seed) {
-        Map<String, String> p = new LinkedHashMap<>(new VaeKind().defaultParams());
-        p.putAll(given);
-        p.put("seed", Long.toString(seed));
+        return KIND.build(shape, given, seed);
+    }
+
+    private static ConvVae create(int[] shape, Map<String, String> p, long seed) {
         PixelDecoder dec = switch (p.get("decoder")) {
             case "categorical" -> new Categorical256();
             case "logistic" -> new DiscretizedLogistic(TrainSettings.intParam(p, "mixture"));
@@ -52,27 +75,12 @@ public final class VaeKind implements ModelKind {
                 p.get("objective"), TrainSettings.intParam(p, "samples"), TrainSettings.intParam(p, "eval-samples"), seed);
     }
 
-    @Override
-    public TrainedModel train(ImageSet train, ImageSet test, TrainSettings settings) throws IOException {
-        resolvedParams(settings);
-        ConvVae m = build(train.shape(), settings.params(), settings.seed());
-        int k = m.evalSamples();
-        m.withEvalSamples(Math.min(k, 10)); // held-out bits/dim during training: a cheaper IWAE
-        Trainer.Result r = new Trainer(settings).withEvalLimit(500).train(m, train, test);
-        m.withEvalSamples(k);
-        return new TrainedModel(m, r);
-    }
-
-    @Override
-    public ConvVae load(Path dir) throws IOException {
-        var meta = ModelFiles.readMeta(dir);
-        Map<String, String> p = new LinkedHashMap<>(ModelFiles.params(meta));
-        if ("logistic".equals(p.get("decoder")) && !p.containsKey("mixture")) {
+    private static void restore(ConvVae m, Path dir) throws IOException {
+        Map<String, String> saved = ModelFiles.params(ModelFiles.readMeta(dir)); // as saved, before defaults fill gaps
+        if ("logistic".equals(saved.get("decoder")) && !saved.containsKey("mixture")) {
             throw new IOException(dir + " holds a VAE saved before the logistic decoder became a mixture (2 outputs per"
                     + " pixel instead of 3 per component); retrain it with this version");
         }
-        ConvVae m = build(ModelFiles.shape(meta), p, Long.parseLong(p.get("seed")));
         m.restore(dir);
-        return m;
     }
 }

@@ -165,6 +165,7 @@ class ClassicModelsTest {
     void wrongShapeNamesBothShapes() {
         DiagonalGaussian g = DiagonalGaussian.fit(structured(10, 1, 3, 3, 1), 1);
         assertThatThrownBy(() -> g.logProb(structured(2, 3, 3, 3, 1)))
-                .hasMessageContaining("1x3x3").hasMessageContaining("3x3x3").hasMessageContaining("--resize");
+                .hasMessageContaining("1x3x3").hasMessageContaining("3x3x3").hasMessageContaining("resize")
+                .isInstanceOfSatisfying(densitylab.io.SettingException.class, e -> assertThat(e.settings()).containsExactly("resize"));
     }
 }

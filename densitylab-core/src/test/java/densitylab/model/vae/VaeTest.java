@@ -218,12 +218,12 @@ class VaeTest {
         ConvVae v = trainedToy("elbo");
         ImageSet x = toy(4, 7);
         // posterior variant 0 steps, encoder variant 10: only the encoder variant moves
-        densitylab.score.ScoreOptions o = new densitylab.score.ScoreOptions(10, 0, 1e-2, 10, 1e-3);
+        densitylab.model.ScoreOptions o = new densitylab.model.ScoreOptions(10, 0, 1e-2, 10, 1e-3);
         assertThat(densitylab.score.Scores.create("likelihood-regret", v, o).score(x)).containsOnly(0.0);
         assertThat(Units.mean(densitylab.score.Scores.create("likelihood-regret-encoder", v, o).score(x))).isGreaterThan(0);
-        densitylab.score.ScoreOptions none = new densitylab.score.ScoreOptions(10, 10, 5e-2, 0, 1e-3);
+        densitylab.model.ScoreOptions none = new densitylab.model.ScoreOptions(10, 10, 5e-2, 0, 1e-3);
         assertThat(densitylab.score.Scores.create("likelihood-regret-encoder", v, none).score(x)).containsOnly(0.0);
-        assertThat(densitylab.score.ScoreOptions.defaults().encoderSteps()).isEqualTo(10);
+        assertThat(densitylab.model.ScoreOptions.defaults().encoderSteps()).isEqualTo(10);
     }
 
     /**

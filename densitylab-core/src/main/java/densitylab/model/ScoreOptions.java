@@ -1,4 +1,4 @@
-package densitylab.score;
+package densitylab.model;
 
 /**
  * Options of the scores that have any.

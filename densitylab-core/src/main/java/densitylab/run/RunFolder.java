@@ -1,8 +1,10 @@
-package densitylab.eval;
+package densitylab.run;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import densitylab.data.ImageSet;
+import densitylab.eval.ScoreTable;
 import densitylab.io.AtomicFiles;
+import densitylab.io.Versions;
 import densitylab.model.GenerativeModel;
 import densitylab.nn.ModelFiles;
 import densitylab.model.registry.ModelKinds;
@@ -110,7 +112,7 @@ public record RunFolder(Path dir) {
     public GenerativeModel loadModel() throws IOException {
         if (!hasModel()) {
             throw new NoSuchFileException(dir.toString(), null,
-                    "no trained model in this run folder; run 'densitylab train --model NAME --data SET --run " + dir + "' first");
+                    "no trained model in this run folder; train one into it first");
         }
         return ModelKinds.load(modelDir());
     }
@@ -146,16 +148,9 @@ public record RunFolder(Path dir) {
         AtomicFiles.write(file, ModelFiles.JSON.writeValueAsBytes(value));
     }
 
-    /** Versions of everything that shapes a result. */
+    /** Versions of everything that shapes a result ({@link Versions#all()}). */
     public static Map<String, Object> versions() {
-        Map<String, Object> v = new LinkedHashMap<>();
-        String own = RunFolder.class.getPackage().getImplementationVersion();
-        v.put("densitylab", own == null ? "dev" : own);
-        v.put("djl", "0.32.0");
-        v.put("pytorch", "2.5.1");
-        v.put("java", System.getProperty("java.version"));
-        v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        return v;
+        return Versions.all();
     }
 
     /** What identifies a data set in provenance: its spec, size, shape and content checksum. */

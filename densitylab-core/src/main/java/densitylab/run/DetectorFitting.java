@@ -1,0 +1,57 @@
+package densitylab.run;
+
+import densitylab.data.DataResolver;
+import densitylab.data.ImageSet;
+import densitylab.detect.OodDetector;
+import densitylab.detect.Preprocessing;
+import densitylab.model.DensityModel;
+import densitylab.model.GenerativeModel;
+import densitylab.model.ScoreOptions;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Fitting a production detector from a run, as {@code densitylab detector fit} does. */
+public final class DetectorFitting {
+    private DetectorFitting() {
+    }
+
+    /**
+     * What to fit.
+     *
+     * @param run            the run folder
+     * @param score          the score's name
+     * @param validationSpec in-distribution validation images not used in training (a catalog name means its test split)
+     * @param tpr            fraction of in-distribution images the threshold keeps
+     * @param resize         what the detector does with images of another shape
+     * @param selection      which validation images
+     * @param fitLimit       training images for scores that learn from them (typicality)
+     * @param options        the score's settings
+     * @param data           where data comes from
+     */
+    public record DetectorRequest(java.nio.file.Path run, String score, String validationSpec, double tpr,
+                                  Preprocessing.Resize resize, DataSettings.Selection selection, int fitLimit,
+                                  ScoreOptions options, DataSettings data) {
+    }
+
+    /**
+     * The run's model (loaded once), with its background model and ensemble when the score needs them, calibrated on
+     * the validation images.
+     */
+    public static OodDetector fit(DetectorRequest req) throws Exception {
+        RunFolder rf = new RunFolder(req.run());
+        GenerativeModel model = rf.loadModel();
+        DataResolver r = req.data().resolver();
+        ImageSet validation = req.data().load(r, req.validationSpec(), "test", model.shape(), req.selection());
+        ImageSet fitData = null;
+        if (req.score().equals("typicality")) {
+            fitData = req.data().load(r, rf.trainingSpec("the typicality score"), "train", model.shape(),
+                    DataSettings.Selection.first(req.fitLimit()));
+        }
+        RunModels related = new RunModels(rf, model);
+        DensityModel background = req.score().equals("likelihood-ratio") && rf.background().hasModel() ? related.background() : null;
+        List<DensityModel> members = req.score().equals("waic") ? related.ensemble() : new ArrayList<>();
+        return OodDetector.fit(model, background, members, req.score(), req.options(), fitData, validation, req.validationSpec(),
+                req.tpr(), req.resize());
+    }
+}

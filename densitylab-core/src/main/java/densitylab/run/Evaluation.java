@@ -1,0 +1,195 @@
+package densitylab.run;
+
+import densitylab.data.DataResolver;
+import densitylab.data.ImageSet;
+import densitylab.data.ImageStats;
+import densitylab.eval.Experiment;
+import densitylab.eval.ScoreTable;
+import densitylab.model.GenerativeModel;
+import densitylab.model.TemperedSampling;
+import densitylab.report.HtmlReport;
+import densitylab.report.ImageGrid;
+import densitylab.report.ReportData;
+import densitylab.report.Sections;
+import densitylab.score.OodScore;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Evaluating a run as {@code densitylab evaluate} does (scores computed only where RUN/scores lacks them, metrics with
+ * bootstrap intervals, RUN/results.json and RUN/report.html), and scoring sets as {@code densitylab score} does.
+ */
+public final class Evaluation {
+    private Evaluation() {
+    }
+
+    /**
+     * What an evaluation found.
+     *
+     * @param run     the run folder (its results.json and report.html are written)
+     * @param model   the run's model
+     * @param outcome the metrics per score and OOD set, with sets named by {@link #shortNames}
+     * @param results results.json's content
+     */
+    public record EvaluationResult(RunFolder run, GenerativeModel model, Experiment.Outcome outcome, Map<String, Object> results) {
+    }
+
+    /**
+     * What scoring sets gave.
+     *
+     * @param scores the scores computed (the run's defaults when none were named)
+     * @param tables each set's score table (which may hold other columns computed before), by spec, in order
+     */
+    public record ScoringResult(List<String> scores, Map<String, ScoreTable> tables) {
+    }
+
+    /**
+     * Short names for the sets whose spec is a file path (the file or folder name, with the spec's transforms), unless
+     * two sets would get the same one; results.json keeps every spec under "data".
+     */
+    public static Map<String, String> shortNames(String in, List<String> outs) {
+        List<String> all = new ArrayList<>(List.of(in));
+        all.addAll(outs);
+        Map<String, String> names = new LinkedHashMap<>();
+        for (String spec : all) {
+            names.put(spec, DataResolver.shortName(spec));
+        }
+        if (new java.util.HashSet<>(names.values()).size() < names.size()) {
+            names.replaceAll((k, v) -> k); // ambiguous: keep the specs
+        }
+        return names;
+    }
+
+    /**
+     * Scores in-distribution and OOD sets, computes the metrics, and writes results.json and report.html.
+     *
+     * @throws IllegalArgumentException for an OOD set that is the in-distribution set, an unknown score or a set of
+     *                                  another shape than the model's
+     */
+    public static EvaluationResult evaluate(EvaluateRequest req, RunLog log) throws Exception {
+        String in = req.in();
+        List<String> outs = req.outs();
+        long seed = req.seed();
+        DataSettings ds = req.dataSettings();
+        RunFolder rf = new RunFolder(req.run());
+        GenerativeModel model = rf.loadModel();
+        DataResolver r = ds.resolver();
+        List<OodScore> scores = RunScores.create(rf, model, req.scores(), req.options(),
+                () -> ds.load(r, rf.trainingSpec("the typicality score"), "train", model.shape(), DataSettings.Selection.first(req.fitLimit())), log);
+        ImageSet inSet = ds.load(r, in, "test", model.shape(), req.selection());
+        Map<String, ImageSet> outSets = new LinkedHashMap<>();
+        for (String o : outs) {
+            if (o.equals(in)) {
+                throw new IllegalArgumentException("OOD set '" + o + "' is the in-distribution set");
+            }
+            outSets.put(o, ds.load(r, o, "test", model.shape(), req.selection()));
+        }
+        Experiment.Outcome full = new Experiment(model, rf.scores()).evaluate(in, inSet, outSets, scores, req.bootstrap(), seed);
+        Map<String, String> names = shortNames(in, outs);
+        Experiment.Outcome outcome = full.relabel(names);
+        String inName = names.get(in);
+
+        Map<String, Object> config = rf.readConfig();
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put(in, RunFolder.describe(in, inSet));
+        outSets.forEach((k, v) -> data.put(k, RunFolder.describe(k, v)));
+
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("in", inName);
+        results.put("model", model.kind());
+        results.put("bpd", model instanceof densitylab.model.DensityModel ? outcome.bitsPerDim()
+                : "not defined: " + model.kind() + " has no likelihood");
+        results.put("score_means", outcome.means());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Experiment.Row row : outcome.rows()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("score", row.score());
+            m.put("out", row.out());
+            m.put("auroc", row.metrics().auroc());
+            m.put("aupr_in", row.metrics().auprIn());
+            m.put("aupr_out", row.metrics().auprOut());
+            m.put("fpr95", row.metrics().fpr95());
+            m.put("detection_error", row.metrics().detectionError());
+            if (row.aurocCi() != null) {
+                m.put("auroc_ci95", new double[] {row.aurocCi().low(), row.aurocCi().high()});
+            }
+            rows.add(m);
+        }
+        results.put("results", rows);
+        if (outcome.typicalityTest() != null) {
+            var t = outcome.typicalityTest();
+            Map<String, Object> bt = new LinkedHashMap<>();
+            bt.put("alpha", t.alpha());
+            bt.put("entropy_bpd", t.entropy());
+            bt.put("batch_sizes", t.batchSizes());
+            bt.put("thresholds", t.thresholds());
+            bt.put("false_alarms", t.falseAlarms());
+            bt.put("detection", t.detection());
+            results.put("batch_typicality", bt);
+        }
+        results.put("data", data);
+        results.put("evaluation", Map.of("limit", req.selection().limit(), "sample", req.selection().sample(), "bootstrap", req.bootstrap(), "seed", seed,
+                "scores", scores.stream().map(OodScore::name).toList()));
+        results.put("config", config);
+        results.put("versions", RunFolder.versions());
+        rf.writeJson(rf.results(), results);
+
+        List<ReportData.Row> reportRows = outcome.rows().stream()
+                .map(x -> new ReportData.Row(x.score(), x.out(), x.metrics())).toList();
+        List<ReportData.Grid> grids = new ArrayList<>();
+        grids.add(new ReportData.Grid("samples from the model (" + model.kind() + ")", ImageGrid.render(model.sample(100, seed), 100, 10, 2)));
+        if (model instanceof TemperedSampling tempered) {
+            grids.add(new ReportData.Grid("samples at temperature 0.7", ImageGrid.render(tempered.sample(100, seed, 0.7), 100, 10, 2)));
+        }
+        grids.add(new ReportData.Grid("in-distribution: " + inName, ImageGrid.render(inSet, 100, 10, 2)));
+        outSets.forEach((k, v) -> grids.add(new ReportData.Grid("OOD: " + names.get(k),
+                ImageGrid.render(v, 100, 10, 2))));
+        List<ReportData.Section> sections = new ArrayList<>();
+        if (outcome.typicalityTest() != null) {
+            sections.add(Sections.typicality("batch-typicality", "Batch typicality test", outcome.typicalityTest()));
+        }
+        Map<String, ImageStats> stats = new LinkedHashMap<>();
+        stats.put(inName, ImageStats.of(inSet));
+        outSets.forEach((k, v) -> stats.put(names.get(k), ImageStats.of(v)));
+        sections.add(new ReportData.Section("data-statistics", "Data statistics", List.of("Each set's pixel mean and variance "
+                + "(0..255 scale) beside its bits/dim: Nalisnick et al. (2019) observed that the sets with the lower variance get "
+                + "the higher likelihood."), List.of(Sections.dataStatistics("stats", stats,
+                outcome.bitsPerDim().isEmpty() ? Map.of() : Map.of(model.kind(), outcome.bitsPerDim()))), List.of()));
+        List<String> notes = new ArrayList<>();
+        notes.add("Scores are oriented so that higher = more anomalous; OOD is the positive class. An AUROC below 0.5 means "
+                + "the model scores the OOD set as MORE typical than its own test data (Nalisnick et al. 2019).");
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("run", req.run().toString());
+        provenance.putAll(config);
+        provenance.put("evaluated data", data);
+        provenance.put("evaluation", results.get("evaluation"));
+        ReportData report = new ReportData("densitylab: " + model.kind() + " trained on "
+                + String.valueOf(config.getOrDefault("data", Map.of()) instanceof Map<?, ?> d ? d.get("spec") : "?"),
+                inName, model.kind(), provenance, outcome.bitsPerDim(), reportRows, outcome.scores(), grids, notes, sections);
+        HtmlReport.write(report, rf.report());
+        return new EvaluationResult(rf, model, outcome, results);
+    }
+
+    /**
+     * What {@code densitylab score} does: per-image scores of each set in specs under the run's model, cached in
+     * RUN/scores/SET.csv (existing columns reused).
+     */
+    public static ScoringResult score(java.nio.file.Path run, List<String> specs, List<String> scoreNames,
+                                                DataSettings.Selection selection, int fitLimit, densitylab.model.ScoreOptions options,
+                                                DataSettings ds, RunLog log) throws Exception {
+        RunFolder rf = new RunFolder(run);
+        GenerativeModel model = rf.loadModel();
+        DataResolver r = ds.resolver();
+        List<OodScore> scores = RunScores.create(rf, model, scoreNames, options,
+                () -> ds.load(r, rf.trainingSpec("the typicality score"), "train", model.shape(), DataSettings.Selection.first(fitLimit)), log);
+        Experiment ex = new Experiment(model, rf.scores());
+        Map<String, ScoreTable> out = new LinkedHashMap<>();
+        for (String spec : specs) {
+            out.put(spec, ex.score(spec, ds.load(r, spec, "test", model.shape(), selection), scores));
+        }
+        return new ScoringResult(scores.stream().map(OodScore::name).toList(), out);
+    }
+}

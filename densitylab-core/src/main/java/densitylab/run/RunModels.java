@@ -1,0 +1,65 @@
+package densitylab.run;
+
+import densitylab.io.SettingException;
+import densitylab.model.DensityModel;
+import densitylab.model.GenerativeModel;
+import densitylab.score.RelatedModels;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The background model and ensemble members of a run folder, loaded when a score first asks for them. */
+public final class RunModels implements RelatedModels {
+    private final RunFolder rf;
+    private final GenerativeModel scored;
+    private DensityModel background;
+    private List<DensityModel> ensemble;
+
+    /** scored: the run's own model, already loaded (member 1 of an ensemble, not loaded again). */
+    public RunModels(RunFolder rf, GenerativeModel scored) {
+        this.rf = rf;
+        this.scored = scored;
+    }
+
+    @Override
+    public DensityModel background() {
+        if (background == null) {
+            if (!rf.background().hasModel()) {
+                throw new SettingException("score 'likelihood-ratio' needs a background model, and " + rf.dir()
+                        + " has none: train the run again with a background (pixel replacement rate 0.2)", "background");
+            }
+            background = density(rf.background());
+        }
+        return background;
+    }
+
+    @Override
+    public List<DensityModel> ensemble() {
+        if (ensemble == null) {
+            List<RunFolder> members = rf.ensemble();
+            if (members.size() < 2) {
+                throw new SettingException("score 'waic' needs an ensemble, and " + rf.dir() + " holds one model: "
+                        + "train the run again as an ensemble of 5", "ensemble");
+            }
+            List<DensityModel> out = new ArrayList<>();
+            for (RunFolder m : members) {
+                out.add(m == members.get(0) && scored instanceof DensityModel d ? d : density(m));
+            }
+            ensemble = out;
+        }
+        return ensemble;
+    }
+
+    private static DensityModel density(RunFolder f) {
+        try {
+            if (f.loadModel() instanceof DensityModel d) {
+                return d;
+            }
+            throw new IllegalArgumentException(f.dir() + " holds a model without a likelihood");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
