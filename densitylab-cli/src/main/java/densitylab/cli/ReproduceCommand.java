@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code densitylab reproduce}: the failure and the published fixes, side by side, for several models on one data set
- ({@link Reproduce}).
+ * ({@link Reproduce}).
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train each model on the in-distribution set within its budget (reusing runs already in DIR), "

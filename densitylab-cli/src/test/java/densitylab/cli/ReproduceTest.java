@@ -96,7 +96,7 @@ class ReproduceTest {
         assertThat(run.resolve("ensemble/member-3/model/model.json")).isRegularFile();
         JsonNode bg = new ObjectMapper().readTree(run.resolve("background/config.json").toFile());
         assertThat(bg.get("background").get("pixel_replacement").asDouble()).isEqualTo(0.2);
-        assertThat(bg.get("seed").asLong()).isEqualTo(TrainCommand.BACKGROUND_SEED_OFFSET);
+        assertThat(bg.get("seed").asLong()).isEqualTo(densitylab.run.Training.BACKGROUND_SEED_OFFSET);
         // the background saw perturbed images: its bits/dim on clean test images differ from the model's
         assertThat(bg.get("result").get("test_bpd").asDouble()).isNotEqualTo(
                 new ObjectMapper().readTree(run.resolve("config.json").toFile()).get("result").get("test_bpd").asDouble());
@@ -151,11 +151,11 @@ class ReproduceTest {
         assertThat(densitylab.data.DataResolver.shortName(f.toString())).isEqualTo("kmnist-idx3-ubyte");
         assertThat(densitylab.data.DataResolver.shortName(f + "+invert")).isEqualTo("kmnist-idx3-ubyte+invert");
         assertThat(densitylab.data.DataResolver.shortName("mnist:test+vflip")).isEqualTo("mnist:test+vflip");
-        assertThat(EvaluateCommand.shortNames("fashion-mnist", java.util.List.of(f.toString(), f + "+invert")))
+        assertThat(densitylab.run.Evaluation.shortNames("fashion-mnist", java.util.List.of(f.toString(), f + "+invert")))
                 .containsEntry(f.toString(), "kmnist-idx3-ubyte").containsEntry(f + "+invert", "kmnist-idx3-ubyte+invert");
         Path g = Files.createDirectories(tmp.resolve("other")).resolve("kmnist-idx3-ubyte");
         Files.write(g, new byte[] {1});
-        assertThat(EvaluateCommand.shortNames("fashion-mnist", java.util.List.of(f.toString(), g.toString())))
+        assertThat(densitylab.run.Evaluation.shortNames("fashion-mnist", java.util.List.of(f.toString(), g.toString())))
                 .containsEntry(f.toString(), f.toString()); // two files of one name keep their paths
     }
 }

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Published AUROCs the reproduce report puts beside densitylab's (../shared/SCIENCE.md; second-hand values say so).
+ * Published AUROCs the reproduce report puts beside densitylab's (docs/science.md; second-hand values say so).
  * Run-to-run variance is large (Bergamin et al. 2022), so compare against ranges, not exact values.
  *
  * @param score  densitylab's score name

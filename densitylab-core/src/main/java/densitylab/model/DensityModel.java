@@ -9,7 +9,7 @@ import densitylab.data.ImageSet;
  *
  * <p>{@link #logProb} is log P(x) in nats of x in {0..255}^D, with every preprocessing Jacobian
  * (dequantization, scaling, logit) accounted for, so bits/dim compare across models. Continuous models
- * give the dequantization bound E_u[log p((x+u)/256)] - D log 256 (SCIENCE.md), estimated with seeded noise.
+ * give the dequantization bound E_u[log p((x+u)/256)] - D log 256 (docs/science.md), estimated with seeded noise.
  */
 public interface DensityModel extends GenerativeModel {
     /** Per-image log P(x) in nats; deterministic for a given set (seeded dequantization noise). */

@@ -257,7 +257,7 @@ public final class Training {
     }
 
     /** A background model's seed is the run's plus this, so that it differs from every ensemble member's. */
-    static final long BACKGROUND_SEED_OFFSET = 1000;
+    public static final long BACKGROUND_SEED_OFFSET = 1000;
 
     /** True when folder holds a model whose training finished. */
     private static boolean finished(RunFolder folder) throws IOException {

@@ -1,5 +1,6 @@
 package densitylab.score;
 
+import densitylab.model.ScoreOptions;
 import densitylab.data.ImageSet;
 import densitylab.data.Synthetic;
 import densitylab.model.DensityModel;

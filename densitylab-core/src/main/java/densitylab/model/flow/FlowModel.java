@@ -27,7 +27,7 @@ import java.util.Random;
 /**
  * A normalizing flow on 8-bit images: uniform dequantization y = (x + u)/256, the logit preprocessing and
  * a multi-scale flow to a standard normal. log P(x) >= log N(z) + log|det| (flow and logit) - D log 256,
- * the discrete bound of SCIENCE.md, so bits/dim compare with every other model.
+ * the discrete bound of docs/science.md, so bits/dim compare with every other model.
  */
 public final class FlowModel implements TrainableDensityModel, TemperedSampling, LatentModel {
     private static final int SCORE_BATCH = 256;

@@ -1,5 +1,6 @@
 package densitylab.model.vae;
 
+import densitylab.model.ScoreOptions;
 import densitylab.nn.LogMath;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
