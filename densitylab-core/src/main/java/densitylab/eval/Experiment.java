@@ -27,6 +27,7 @@ public final class Experiment {
 
     private final GenerativeModel model;
     private final Path scoresDir;
+    private final densitylab.score.MemoizedDensity sharedLikelihood;
 
     /** Results of one (score, OOD set) pair; aurocCi is null without bootstrap. */
     public record Row(String score, String out, MetricSet metrics, Interval aurocCi) {
@@ -81,8 +82,17 @@ public final class Experiment {
 
     /** @param scoresDir where per-set score files are cached (null = no cache) */
     public Experiment(GenerativeModel model, Path scoresDir) {
+        this(model, scoresDir, null);
+    }
+
+    /**
+     * @param scoresDir        where per-set score files are cached (null = no cache)
+     * @param sharedLikelihood the likelihood the scores share, told a set's cached likelihood column (or null)
+     */
+    public Experiment(GenerativeModel model, Path scoresDir, densitylab.score.MemoizedDensity sharedLikelihood) {
         this.model = model;
         this.scoresDir = scoresDir;
+        this.sharedLikelihood = sharedLikelihood;
     }
 
     /**
@@ -102,6 +112,9 @@ public final class Experiment {
         }
         if (table == null) {
             table = new ScoreTable(set.size(), set.labels());
+        }
+        if (sharedLikelihood != null && table.get("likelihood") != null) {
+            sharedLikelihood.rememberBitsPerDim(set, table.get("likelihood")); // a VAE's IWAE is not computed twice
         }
         List<OodScore> all = new ArrayList<>(scores);
         if (model instanceof DensityModel d && all.stream().noneMatch(s -> s.name().equals("likelihood"))) {

@@ -5,7 +5,9 @@ import densitylab.data.ImageSet;
 import densitylab.data.ImageStats;
 import densitylab.eval.Experiment;
 import densitylab.eval.ScoreTable;
+import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
+import densitylab.score.MemoizedDensity;
 import densitylab.model.TemperedSampling;
 import densitylab.report.HtmlReport;
 import densitylab.report.ImageGrid;
@@ -77,7 +79,8 @@ public final class Evaluation {
         RunFolder rf = new RunFolder(req.run());
         GenerativeModel model = rf.loadModel();
         DataResolver r = ds.resolver();
-        List<OodScore> scores = RunScores.create(rf, model, req.scores(), req.options(),
+        MemoizedDensity likelihood = model instanceof DensityModel d ? new MemoizedDensity(d) : null;
+        List<OodScore> scores = RunScores.create(rf, model, likelihood, req.scores(), req.options(),
                 () -> ds.load(r, rf.trainingSpec("the typicality score"), "train", model.shape(), DataSettings.Selection.first(req.fitLimit())), log);
         ImageSet inSet = ds.load(r, in, "test", model.shape(), req.selection());
         Map<String, ImageSet> outSets = new LinkedHashMap<>();
@@ -87,7 +90,7 @@ public final class Evaluation {
             }
             outSets.put(o, ds.load(r, o, "test", model.shape(), req.selection()));
         }
-        Experiment.Outcome full = new Experiment(model, rf.scores()).evaluate(in, inSet, outSets, scores, req.bootstrap(), seed);
+        Experiment.Outcome full = new Experiment(model, rf.scores(), likelihood).evaluate(in, inSet, outSets, scores, req.bootstrap(), seed);
         Map<String, String> names = shortNames(in, outs);
         Experiment.Outcome outcome = full.relabel(names);
         String inName = names.get(in);
@@ -183,9 +186,10 @@ public final class Evaluation {
         RunFolder rf = new RunFolder(run);
         GenerativeModel model = rf.loadModel();
         DataResolver r = ds.resolver();
-        List<OodScore> scores = RunScores.create(rf, model, scoreNames, options,
+        MemoizedDensity likelihood = model instanceof DensityModel d ? new MemoizedDensity(d) : null;
+        List<OodScore> scores = RunScores.create(rf, model, likelihood, scoreNames, options,
                 () -> ds.load(r, rf.trainingSpec("the typicality score"), "train", model.shape(), DataSettings.Selection.first(fitLimit)), log);
-        Experiment ex = new Experiment(model, rf.scores());
+        Experiment ex = new Experiment(model, rf.scores(), likelihood);
         Map<String, ScoreTable> out = new LinkedHashMap<>();
         for (String spec : specs) {
             out.put(spec, ex.score(spec, ds.load(r, spec, "test", model.shape(), selection), scores));

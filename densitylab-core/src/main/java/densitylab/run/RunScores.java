@@ -52,12 +52,21 @@ public final class RunScores {
      */
     public static List<OodScore> create(RunFolder rf, GenerativeModel model, List<String> names, ScoreOptions options,
                                         TrainingData train, RunLog log) throws IOException {
+        return create(rf, model, model instanceof DensityModel d ? new MemoizedDensity(d) : null, names, options, train, log);
+    }
+
+    /**
+     * {@link #create(RunFolder, GenerativeModel, List, ScoreOptions, TrainingData, RunLog)} with the likelihood the
+     * scores share given (an {@code Experiment} told of it fills it from a set's cached likelihood column).
+     */
+    public static List<OodScore> create(RunFolder rf, GenerativeModel model, MemoizedDensity likelihood, List<String> names,
+                                        ScoreOptions options, TrainingData train, RunLog log) throws IOException {
         List<String> chosen = names.isEmpty() ? defaults(rf, model) : names;
         if (chosen.isEmpty()) {
             throw new IllegalArgumentException("model '" + model.kind() + "' supports no default score; name one");
         }
         RunModels related = new RunModels(rf, model);
-        GenerativeModel likelihoodOnce = model instanceof DensityModel d ? new MemoizedDensity(d) : model;
+        GenerativeModel likelihoodOnce = likelihood != null ? likelihood : model;
         List<OodScore> out = new ArrayList<>();
         for (String n : chosen) {
             OodScore s = Scores.create(n, Scores.needsTheModel(n) ? model : likelihoodOnce, options, related);

@@ -20,6 +20,19 @@ public final class MemoizedDensity implements DensityModel {
         this.model = model;
     }
 
+    /**
+     * Remembers bits/dim already computed for images (a cached likelihood column), so that the scores of the set that
+     * need its likelihood (input complexity, typicality) do not compute it again.
+     */
+    public void rememberBitsPerDim(ImageSet images, double[] bitsPerDim) {
+        double[] lp = new double[bitsPerDim.length];
+        for (int i = 0; i < lp.length; i++) {
+            lp[i] = -bitsPerDim[i] * images.dims() * Math.log(2);
+        }
+        last = images;
+        lastLogProb = lp;
+    }
+
     @Override
     public double[] logProb(ImageSet images) {
         if (images != last) {

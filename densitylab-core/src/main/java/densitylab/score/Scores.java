@@ -92,12 +92,12 @@ public final class Scores {
         return OodScore.of(name, f::score);
     }
 
-    /** The kinds whose models compute the score name, as "a vae or ganomaly model". */
+    /** The kinds whose models compute the score name, as "a dcgan (DCGAN) or ganomaly (GANomaly) model". */
     private static String kindsComputing(String name) {
         List<String> kinds = new ArrayList<>();
         for (ModelKind k : ModelKinds.all()) {
             if (k.ownScores().contains(name)) {
-                kinds.add(k.name());
+                kinds.add(k.name() + " (" + k.description().split("[(;:]")[0].strip() + ")");
             }
         }
         return "a " + String.join(" or ", kinds) + " model";

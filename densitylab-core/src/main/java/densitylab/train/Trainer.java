@@ -38,13 +38,8 @@ import java.util.Map;
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
-    private static final double BETA2 = 0.999;
-    private static final double EPS = 1e-8;
-    /** The square root of float32's largest value: a larger gradient element makes the norm infinite. */
-    private static final float OVERFLOWS_WHEN_SQUARED = 1.8e19f;
     /** Updates skipped in a row for a non-finite gradient before training stops as diverged. */
     static final int MAX_BAD_GRADIENTS = 10;
-    private static final ai.djl.ndarray.index.NDIndex ALL = new ai.djl.ndarray.index.NDIndex("...");
 
     private final TrainSettings settings;
     private int evalLimit = 2000;
@@ -72,22 +67,15 @@ public final class Trainer {
         }
     }
 
-    /** One player's optimiser state: Adam moments of all its parameters, flattened, and the updates it took. */
-    private static final class Optimizer {
+    /** One player's optimiser: its Adam state, and its losses. */
+    private static final class Optimizer extends Adam {
         final Player player;
-        final List<NDArray> params;
-        final NDArray m1;
-        final NDArray m2;
-        long steps;
         final List<Double> epochLosses = new ArrayList<>();
         double lossSum;
 
         Optimizer(Player player, NDManager mm) {
+            super(player.parameters(), player.adamBeta1(), mm);
             this.player = player;
-            this.params = player.parameters();
-            long total = params.stream().mapToLong(p -> p.getShape().size()).sum();
-            this.m1 = mm.zeros(new ai.djl.ndarray.types.Shape(total));
-            this.m2 = mm.zeros(new ai.djl.ndarray.types.Shape(total));
         }
     }
 
@@ -130,7 +118,7 @@ public final class Trainer {
         if (settings.resume()) {
             Path ck = ckDir == null ? null : Checkpoints.latest(ckDir);
             if (ck == null) {
-                throw new densitylab.io.SettingException("resuming needs a checkpoint, and " + ckDir + " holds none (train without resuming first)", "resume");
+                throw new densitylab.io.SettingException("resuming needs a checkpoint, and there is no checkpoint in " + ckDir + " (train without resuming first)", "resume");
             }
             Checkpoints.Loaded loaded = Checkpoints.load(ck, mm);
             restore(loaded, ck, opts, buffers, testBpd);
@@ -187,9 +175,8 @@ public final class Trainer {
                                             opts.size() == 1 ? "" : "the " + o.player.name() + "'s ", loss, epoch + 1, b, o.steps),
                                             lastGood, "Try a lower learning rate, gradient clipping (clip 1), or a longer warm-up.");
                                 }
-                                String badGradient = adamStep(o, sub);
+                                String badGradient = o.step(settings.learningRate(), settings.warmupSteps(), settings.clipNorm(), settings.weightDecay());
                                 if (badGradient == null) {
-                                    o.steps++;
                                     model.afterStep(o.player, sub);
                                 } else {
                                     bad.add((opts.size() == 1 ? "" : o.player.name() + ": ") + badGradient);
@@ -367,76 +354,6 @@ public final class Trainer {
                         + " (resume from it). ") + advice, settings);
     }
 
-    /**
-     * One Adam step with warm-up and clipping over all parameters at once: the gradients are concatenated
-     * into one vector so that the update costs a few large ops instead of a dozen small ones per parameter
-     * (each DJL op has a fixed cost, about a microsecond, on the single-threaded part of a step). All arrays
-     * are temp-attached to the batch scope; gradients are zeroed afterwards. Returns null after an update; where the gradient is not finite (or its
-     * norm overflows float32), changes neither the parameters nor the moments and returns where the bad
-     * values are.
-     */
-    private String adamStep(Optimizer o, NDManager sub) {
-        List<NDArray> params = o.params;
-        NDArray m = o.m1;
-        NDArray v = o.m2;
-        long step = o.steps + 1;
-        double beta1 = o.player.adamBeta1();
-        double lr = settings.learningRate() * (settings.warmupSteps() > 0 ? Math.min(1.0, step / (double) settings.warmupSteps()) : 1.0);
-        List<NDArray> grads = new ArrayList<>(params.size());
-        NDList flat = new NDList(params.size());
-        long[] ends = new long[params.size() - 1];
-        long offset = 0;
-        for (int i = 0; i < params.size(); i++) {
-            NDArray g = params.get(i).getGradient();
-            grads.add(g);
-            flat.add(g.reshape(-1));
-            offset += g.getShape().size();
-            if (i < ends.length) {
-                ends[i] = offset;
-            }
-        }
-        NDArray g = flat.size() == 1 ? flat.get(0) : NDArrays.concat(flat);
-        if (settings.weightDecay() > 0) { // L2: the gradient of (lambda / 2) |p|^2
-            NDList ps = new NDList(params.size());
-            params.forEach(p -> ps.add(p.reshape(-1)));
-            g = g.add((ps.size() == 1 ? ps.get(0) : NDArrays.concat(ps)).mul((float) settings.weightDecay()));
-        }
-        double norm = Math.sqrt(g.square().sum().getFloat());
-        if (!Double.isFinite(norm)) { // a finite loss can still have an overflowing gradient: skip, do not poison Adam
-            String where = whereNotFinite(grads);
-            for (NDArray gi : grads) {
-                gi.set(ALL, 0f); // not gi.subi(gi): NaN - NaN stays NaN
-            }
-            return where;
-        }
-        if (settings.clipNorm() > 0 && norm > settings.clipNorm()) {
-            g = g.mul((float) (settings.clipNorm() / (norm + 1e-6)));
-        }
-        double bc1 = 1 - Math.pow(beta1, step);
-        double bc2 = 1 - Math.pow(BETA2, step);
-        m.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
-        v.muli((float) BETA2).addi(g.square().muli((float) (1 - BETA2)));
-        NDArray update = m.div((float) bc1).divi(v.div((float) bc2).sqrt().addi((float) EPS)).muli((float) lr);
-        NDList parts = ends.length == 0 ? new NDList(update) : update.split(ends);
-        for (int i = 0; i < params.size(); i++) {
-            NDArray p = params.get(i);
-            p.subi(parts.get(i).reshape(p.getShape()));
-            grads.get(i).subi(grads.get(i));
-        }
-        return null;
-    }
-
-    /** Which parameter arrays (index in the model's list, shape) hold a gradient too large to square in float32. */
-    private static String whereNotFinite(List<NDArray> grads) {
-        List<String> bad = new ArrayList<>();
-        for (int i = 0; i < grads.size(); i++) {
-            float max = grads.get(i).abs().max().getFloat();
-            if (!(max < OVERFLOWS_WHEN_SQUARED)) {
-                bad.add(String.format("#%d %s max |g| %s", i, grads.get(i).getShape(), max));
-            }
-        }
-        return bad.isEmpty() ? "the sum of squares overflows" : "in parameter arrays " + String.join(", ", bad);
-    }
 
     private Path checkpoint(Path dir, List<Optimizer> opts, List<NDArray> buffers, int epoch, int batch, List<Double> testBpd)
             throws IOException {

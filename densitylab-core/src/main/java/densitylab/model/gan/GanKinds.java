@@ -43,7 +43,7 @@ public final class GanKinds {
 
     private static PresetKind<AbstractGan> kind(String name, String description, List<String> scores) {
         return PresetKind.<AbstractGan>builder(name, description, (shape, p, seed) -> create(name, shape, p, seed), AbstractGan::restore)
-                .defaults(defaults(name)).presets(PRESETS, "small")
+                .defaults(defaults(name)).presets(presets(), "small")
                 .learningRate(LEARNING_RATE)
                 .stepShareOfBudget(0.97) // no bits/dim to compute after training; standing statistics and 100 samples take seconds
                 .noLikelihood().ownScores(scores).defaultScores(scores).studyScores(scores)
@@ -78,7 +78,6 @@ public final class GanKinds {
      * in the first layer: with 8, a DCGAN's generator gradients differed between identical calls under libtorch
      * 2.5.1's oneDNN (AVX-512) for 8x8 and 16x16 images, while width 16 and 32 repeated exactly (docs/gans.md).
      */
-    private static final Map<String, Map<String, String>> PRESETS = presets();
 
     /**
      * Sizes: tiny (tests), small (CPU minutes), medium (DCGAN's 64 base filters, 100 latents). Tiny keeps 16 channels
