@@ -1,0 +1,56 @@
+package densitylab.model.vae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import densitylab.data.ImageSet;
+import densitylab.io.Progress;
+import densitylab.nn.Scopes;
+
+import java.util.SplittableRandom;
+import java.util.function.BiFunction;
+
+/**
+ * The VAE's per-image loop: seeded noise per image (so that a score does not depend on the batch an image is in) and
+ * batches sized to the decoder's chunk, each inside its own scope.
+ */
+final class VaeScoring {
+    private VaeScoring() {
+    }
+
+    /** Standard-normal noise (B, K, L): image i's K x L values from its own generator seeded with seeds[i]. */
+    static NDArray noise(NDManager m, long[] seeds, int k, int latent) {
+        int b = seeds.length;
+        float[] v = new float[b * k * latent];
+        for (int i = 0, o = 0; i < b; i++) {
+            SplittableRandom r = new SplittableRandom(seeds[i]); // mixes its seed
+            for (int j = 0; j < k * latent; j++) {
+                v[o++] = (float) r.nextGaussian();
+            }
+        }
+        return m.create(v, new Shape(b, k, latent));
+    }
+
+    /**
+     * Per-image values of fn(x, noise) over images in batches of at most {@link VaeNetwork#decodesPerChunk} decodes (at
+     * least one image), inside scopes, with each image's seeded noise (B, K, L) from vae's scoring noise.
+     */
+    static double[] perImage(ConvVae vae, VaeNetwork net, ImageSet images, int k, BiFunction<NDArray, NDArray, NDArray> fn) {
+        double[] out = new double[images.size()];
+        int o = 0;
+        int batch = Math.max(1, Math.min(256, net.decodesPerChunk() / Math.max(1, k)));
+        try (Progress pb = Progress.bar(k > 1 ? "vae, " + k + " samples" : "vae", images.size())) {
+            for (ImageSet part : images.batches(batch)) {
+                try (NDManager sub = Scopes.open(net.manager, net.parameters)) {
+                    NDArray x = part.toNDArray(sub);
+                    float[] v = fn.apply(x, vae.scoringNoise(sub, part, k)).toFloatArray();
+                    for (float f : v) {
+                        out[o++] = f;
+                    }
+                }
+                pb.stepBy(part.size());
+            }
+        }
+        return out;
+    }
+}
