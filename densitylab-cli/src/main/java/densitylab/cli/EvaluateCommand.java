@@ -35,6 +35,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of the bootstrap and of model samples.")
     long seed;
 
+    @Option(names = "--with", paramLabel = "DIR", split = ",", description = "Other run folders trained on the same data: "
+            + "their models' statistics join --score combined (as combined+NAME; repeatable).")
+    List<java.nio.file.Path> with = new java.util.ArrayList<>();
+
     @Mixin
     ScoringOptions scoring;
 
@@ -44,7 +48,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EvaluateRequest request = new EvaluateRequest(scoring.run, in, outs, scoring.scores, scoring.selection(), scoring.fitLimit,
-                scoring.scoreOptions.toOptions(), bootstrap, seed, dataOptions.settings());
+                scoring.scoreOptions.toOptions(), bootstrap, seed, dataOptions.settings(), with);
         if (outs.contains(in)) {
             throw new IllegalArgumentException("OOD set '" + in + "' is the in-distribution set");
         }

@@ -84,6 +84,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Train on the first N images only (0 = all).")
     int limit;
 
+    @Option(names = "--holdout", paramLabel = "N", defaultValue = "0", description = "Keep N random training images (after "
+            + "--limit, drawn with the seed) out of training, recorded in config.json: evaluate and detector fit fit the scores "
+            + "that learn from in-distribution images (combined, typicality) on them (default: 0 = none; they then use "
+            + "training images the model has seen).")
+    int holdout;
+
     @Option(names = "--eval-limit", paramLabel = "N", defaultValue = "2000",
             description = "Images of each set (train, test) whose bits/dim are reported after training (0 = all; default: ${DEFAULT-VALUE}).")
     int evalLimit;
@@ -131,7 +137,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainRequest request = TrainRequest.builder(model, data, run).epochs(epochs).minutes(minutes).seed(seed).batchSize(batchSize)
                 .lr(lr).warmup(warmup).clip(clip).workers(workers).checkpointSeconds(checkpointSeconds).resume(resume).force(force)
-                .params(params).limit(limit).evalLimit(evalLimit).background(background).backgroundDecay(backgroundDecay)
+                .params(params).limit(limit).holdout(holdout).evalLimit(evalLimit).background(background).backgroundDecay(backgroundDecay)
                 .weightDecay(weightDecay).ensemble(ensemble).minutesEach(minutesEach).backgroundMinutes(backgroundMinutes)
                 .dataSettings(dataOptions.settings()).build();
         Training.train(request, RunLog.of(System.out, System.err));

@@ -226,6 +226,24 @@ public final class ImageSet {
         return select(chosen);
     }
 
+    /**
+     * A seeded random split into the images kept and min(n, size) held out (the images {@link #sample} gives for the
+     * same n and seed), both in their original order.
+     */
+    public Split split(int n, long seed) {
+        int[] perm = permutation(seed);
+        int held = Math.min(n, size);
+        int[] out = java.util.Arrays.copyOf(perm, held);
+        int[] kept = java.util.Arrays.copyOfRange(perm, held, size);
+        java.util.Arrays.sort(out);
+        java.util.Arrays.sort(kept);
+        return new Split(select(kept).withName(name), select(out).withName(name + " (held out)"));
+    }
+
+    /** The two parts of {@link #split}. */
+    public record Split(ImageSet kept, ImageSet heldOut) {
+    }
+
     /** Consecutive batches of at most batchSize images; the last one may be smaller. */
     public List<ImageSet> batches(int batchSize) {
         if (batchSize <= 0) {

@@ -5,11 +5,13 @@ import java.util.List;
 /**
  * Image-set transforms used to build OOD test sets: each returns a new set named after its input
  * and the transform. Spec syntax (see {@link DataResolver}): {@code invert}, {@code hflip},
- * {@code vflip}, {@code gray}, {@code rgb}, {@code resize=HxW}, {@code scale=F}, {@code contrast=F}.
+ * {@code vflip}, {@code rot90}, {@code gray}, {@code rgb}, {@code resize=HxW}, {@code scale=F}, {@code contrast=F},
+ * {@code blur=SIGMA}, {@code pixel-shuffle}, {@code patch-shuffle=N}.
  */
 public final class SetTransforms {
     /** The transform names, for help texts. */
-    public static final List<String> NAMES = List.of("invert", "hflip", "vflip", "gray", "rgb", "resize=HxW", "scale=F", "contrast=F");
+    public static final List<String> NAMES = List.of("invert", "hflip", "vflip", "rot90", "gray", "rgb", "resize=HxW",
+            "scale=F", "contrast=F", "blur=SIGMA", "pixel-shuffle", "patch-shuffle=N");
 
     private SetTransforms() {
     }
@@ -35,6 +37,10 @@ public final class SetTransforms {
             }
             case "scale" -> scaleVariance(set, number(op, name, arg));
             case "contrast" -> scaleContrast(set, number(op, name, arg));
+            case "rot90" -> rotate90(set);
+            case "blur" -> blur(set, arg == null ? 1.0 : number(op, name, arg));
+            case "pixel-shuffle" -> pixelShuffle(set);
+            case "patch-shuffle" -> patchShuffle(set, arg == null ? 4 : (int) number(op, name, arg));
             default -> throw new IllegalArgumentException("unknown transform '" + op + "'; known: " + String.join(", ", NAMES));
         };
     }
@@ -78,6 +84,130 @@ public final class SetTransforms {
                 d[o + k] = (byte) (255 - (s[k] & 0xff));
             }
         });
+    }
+
+    /** A quarter turn counter-clockwise: pixel (y, x) of the result is pixel (x, w - 1 - y) of the image (square images). */
+    public static ImageSet rotate90(ImageSet set) {
+        int c = set.channels();
+        int h = set.height();
+        int w = set.width();
+        if (h != w) {
+            throw new IllegalArgumentException("transform 'rot90' needs square images, got " + h + "x" + w);
+        }
+        return map(set, "rot90", c, h, w, (s, d, o) -> {
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        d[o + (ch * h + y) * w + x] = s[(ch * h + x) * w + (w - 1 - y)];
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * A Gaussian blur of standard deviation sigma pixels (separable, kernel radius ceil(3 sigma), edges clamped),
+     * rounded to 0..255.
+     */
+    public static ImageSet blur(ImageSet set, double sigma) {
+        if (!(sigma > 0) || sigma > 100) {
+            throw new IllegalArgumentException("transform 'blur' takes a standard deviation in pixels in (0, 100], got " + sigma);
+        }
+        int c = set.channels();
+        int h = set.height();
+        int w = set.width();
+        int r = (int) Math.ceil(3 * sigma);
+        double[] k = new double[2 * r + 1];
+        double sum = 0;
+        for (int i = -r; i <= r; i++) {
+            k[i + r] = Math.exp(-i * i / (2 * sigma * sigma));
+            sum += k[i + r];
+        }
+        for (int i = 0; i < k.length; i++) {
+            k[i] /= sum;
+        }
+        return map(set, "blur=" + sigma, c, h, w, (s, d, o) -> {
+            double[] tmp = new double[h * w];
+            for (int ch = 0; ch < c; ch++) {
+                int base = ch * h * w;
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        double v = 0;
+                        for (int i = -r; i <= r; i++) {
+                            v += k[i + r] * (s[base + y * w + Math.min(w - 1, Math.max(0, x + i))] & 0xff);
+                        }
+                        tmp[y * w + x] = v;
+                    }
+                }
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        double v = 0;
+                        for (int i = -r; i <= r; i++) {
+                            v += k[i + r] * tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x];
+                        }
+                        d[o + base + y * w + x] = (byte) Math.max(0, Math.min(255, Math.round(v)));
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Each image's pixel positions permuted at random (a permutation seeded by the image's index, the channels of a
+     * pixel kept together): the same pixel values, no spatial structure.
+     */
+    public static ImageSet pixelShuffle(ImageSet set) {
+        return shuffleBlocks(set, "pixel-shuffle", 1, 1);
+    }
+
+    /**
+     * Each image cut into an n x n grid of patches (height and width divisible by n) whose positions are permuted at
+     * random (seeded by the image's index): local structure kept, global shape destroyed.
+     */
+    public static ImageSet patchShuffle(ImageSet set, int n) {
+        if (n < 2 || set.height() % n != 0 || set.width() % n != 0) {
+            throw new IllegalArgumentException("transform 'patch-shuffle=" + n + "' needs a grid n >= 2 that divides the "
+                    + set.height() + "x" + set.width() + " images");
+        }
+        return shuffleBlocks(set, "patch-shuffle=" + n, set.height() / n, set.width() / n);
+    }
+
+    /** Permutes each image's bh x bw blocks, seeded by the image's index. */
+    private static ImageSet shuffleBlocks(ImageSet set, String suffix, int bh, int bw) {
+        int c = set.channels();
+        int h = set.height();
+        int w = set.width();
+        int gy = h / bh;
+        int gx = w / bw;
+        int n = set.size();
+        int dim = c * h * w;
+        byte[] out = new byte[n * dim];
+        byte[] s = new byte[dim];
+        for (int img = 0; img < n; img++) {
+            set.copyImage(img, s, 0);
+            int[] perm = new int[gy * gx];
+            for (int i = 0; i < perm.length; i++) {
+                perm[i] = i;
+            }
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(0x5eed_b10cL + img);
+            for (int i = perm.length - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                int t = perm[i];
+                perm[i] = perm[j];
+                perm[j] = t;
+            }
+            int o = img * dim;
+            for (int b = 0; b < perm.length; b++) {
+                int ty = b / gx, tx = b % gx; // target block
+                int sy = perm[b] / gx, sx = perm[b] % gx; // source block
+                for (int ch = 0; ch < c; ch++) {
+                    for (int y = 0; y < bh; y++) {
+                        System.arraycopy(s, (ch * h + sy * bh + y) * w + sx * bw, out, o + (ch * h + ty * bh + y) * w + tx * bw, bw);
+                    }
+                }
+            }
+        }
+        return ImageSet.wrap(set.name() + "+" + suffix, c, h, w, out, set.labels());
     }
 
     /** Mirror left-right (horizontal) or top-bottom. */

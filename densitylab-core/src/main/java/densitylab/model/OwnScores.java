@@ -18,4 +18,12 @@ public interface OwnScores {
      * The score called name with the given settings, or null when this model computes none of that name.
      */
     ScoreFunction ownScore(String name, ScoreOptions options);
+
+    /**
+     * The own scores cheap enough (a network pass or two) to enter the combined score as statistics, beside the
+     * likelihood and compressed lengths; default none.
+     */
+    default java.util.List<String> statistics() {
+        return java.util.List.of();
+    }
 }

@@ -45,8 +45,7 @@ public final class DetectorFitting {
         ImageSet validation = req.data().load(r, req.validationSpec(), "test", model.shape(), req.selection());
         ImageSet fitData = null;
         if (req.score().equals("typicality")) {
-            fitData = req.data().load(r, rf.trainingSpec("the typicality score"), "train", model.shape(),
-                    DataSettings.Selection.first(req.fitLimit()));
+            fitData = RunScores.fitImages(rf, req.data(), r, model.shape(), req.fitLimit(), RunLog.slf4j());
         }
         RunModels related = new RunModels(rf, model);
         DensityModel background = req.score().equals("likelihood-ratio") && rf.background().hasModel() ? related.background() : null;

@@ -18,12 +18,21 @@ import java.util.List;
  * @param bootstrap    bootstrap replicates of the AUROC confidence intervals (0 = none)
  * @param seed         seed of the bootstrap and of the report's samples
  * @param dataSettings where data comes from
+ * @param with         other runs trained on the same data whose models' statistics join the combined score's
  */
 public record EvaluateRequest(Path run, String in, List<String> outs, List<String> scores, DataSettings.Selection selection,
-                              int fitLimit, ScoreOptions options, int bootstrap, long seed, DataSettings dataSettings) {
+                              int fitLimit, ScoreOptions options, int bootstrap, long seed, DataSettings dataSettings,
+                              List<Path> with) {
+    /** A request without other runs. */
+    public EvaluateRequest(Path run, String in, List<String> outs, List<String> scores, DataSettings.Selection selection,
+                           int fitLimit, ScoreOptions options, int bootstrap, long seed, DataSettings dataSettings) {
+        this(run, in, outs, scores, selection, fitLimit, options, bootstrap, seed, dataSettings, List.of());
+    }
+
     public EvaluateRequest {
         outs = List.copyOf(outs);
         scores = List.copyOf(scores);
+        with = List.copyOf(with);
         if (outs.isEmpty()) {
             throw new IllegalArgumentException("an evaluation needs at least one OOD set");
         }
@@ -40,21 +49,26 @@ public record EvaluateRequest(Path run, String in, List<String> outs, List<Strin
 
     /** This request with other scores. */
     public EvaluateRequest withScores(List<String> names) {
-        return new EvaluateRequest(run, in, outs, names, selection, fitLimit, options, bootstrap, seed, dataSettings);
+        return new EvaluateRequest(run, in, outs, names, selection, fitLimit, options, bootstrap, seed, dataSettings, with);
     }
 
     /** This request on other images of each set. */
     public EvaluateRequest withSelection(DataSettings.Selection s) {
-        return new EvaluateRequest(run, in, outs, scores, s, fitLimit, options, bootstrap, seed, dataSettings);
+        return new EvaluateRequest(run, in, outs, scores, s, fitLimit, options, bootstrap, seed, dataSettings, with);
     }
 
     /** This request with another fit limit, bootstrap and seed. */
     public EvaluateRequest withFitting(int fitImages, int replicates, long s) {
-        return new EvaluateRequest(run, in, outs, scores, selection, fitImages, options, replicates, s, dataSettings);
+        return new EvaluateRequest(run, in, outs, scores, selection, fitImages, options, replicates, s, dataSettings, with);
+    }
+
+    /** This request with other runs' models joining the combined score. */
+    public EvaluateRequest withRuns(List<Path> runs) {
+        return new EvaluateRequest(run, in, outs, scores, selection, fitLimit, options, bootstrap, seed, dataSettings, runs);
     }
 
     /** This request with other score options and data settings. */
     public EvaluateRequest withSettings(ScoreOptions o, DataSettings d) {
-        return new EvaluateRequest(run, in, outs, scores, selection, fitLimit, o, bootstrap, seed, d);
+        return new EvaluateRequest(run, in, outs, scores, selection, fitLimit, o, bootstrap, seed, d, with);
     }
 }

@@ -81,7 +81,7 @@ public final class Evaluation {
         DataResolver r = ds.resolver();
         MemoizedDensity likelihood = model instanceof DensityModel d ? new MemoizedDensity(d) : null;
         List<OodScore> scores = RunScores.create(rf, model, likelihood, req.scores(), req.options(),
-                () -> ds.load(r, rf.trainingSpec("the typicality score"), "train", model.shape(), DataSettings.Selection.first(req.fitLimit())), log);
+                () -> RunScores.fitImages(rf, ds, r, model.shape(), req.fitLimit(), log), req.with(), log);
         ImageSet inSet = ds.load(r, in, "test", model.shape(), req.selection());
         Map<String, ImageSet> outSets = new LinkedHashMap<>();
         for (String o : outs) {
@@ -135,7 +135,7 @@ public final class Evaluation {
         }
         results.put("data", data);
         results.put("evaluation", Map.of("limit", req.selection().limit(), "sample", req.selection().sample(), "bootstrap", req.bootstrap(), "seed", seed,
-                "scores", scores.stream().map(OodScore::name).toList()));
+                "scores", scores.stream().map(OodScore::name).toList(), "with", req.with().stream().map(Object::toString).toList()));
         results.put("config", config);
         results.put("versions", RunFolder.versions());
         rf.writeJson(rf.results(), results);
@@ -188,7 +188,7 @@ public final class Evaluation {
         DataResolver r = ds.resolver();
         MemoizedDensity likelihood = model instanceof DensityModel d ? new MemoizedDensity(d) : null;
         List<OodScore> scores = RunScores.create(rf, model, likelihood, scoreNames, options,
-                () -> ds.load(r, rf.trainingSpec("the typicality score"), "train", model.shape(), DataSettings.Selection.first(fitLimit)), log);
+                () -> RunScores.fitImages(rf, ds, r, model.shape(), fitLimit, log), log);
         Experiment ex = new Experiment(model, rf.scores(), likelihood);
         Map<String, ScoreTable> out = new LinkedHashMap<>();
         for (String spec : specs) {

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The scores of a run's model, with the run's related models, fitted on its training data when they first score. */
 public final class RunScores {
@@ -23,6 +24,33 @@ public final class RunScores {
     @FunctionalInterface
     public interface TrainingData {
         ImageSet load() throws IOException;
+    }
+
+    /**
+     * The in-distribution images that scores learning from them (combined, typicality) are fitted on: the run's
+     * holdout when it was trained with one (train's holdout, verified against its SHA-256), else its training images,
+     * which the model has seen (their bits/dim are biased low; a note says so). At most fitLimit images (0 = all).
+     *
+     * @throws IllegalArgumentException when the run names no training data, or its holdout no longer matches the data
+     */
+    public static ImageSet fitImages(RunFolder rf, DataSettings ds, densitylab.data.DataResolver r, int[] shape, int fitLimit,
+                                     RunLog log) throws IOException {
+        Map<String, Object> config = rf.readConfig();
+        String spec = rf.trainingSpec("fitting a score");
+        if (config.get("holdout") instanceof Map<?, ?> h && h.get("count") instanceof Number count
+                && h.get("seed") instanceof Number seed) {
+            int limit = h.get("of_limit") instanceof Number l ? l.intValue() : 0;
+            ImageSet all = ds.loadTraining(r, spec, DataSettings.Selection.first(limit));
+            ImageSet held = all.split(count.intValue(), seed.longValue()).heldOut();
+            if (!held.sha256().equals(h.get("sha256"))) {
+                throw new IllegalArgumentException("the holdout recorded in " + rf.config() + " does not match the images of '"
+                        + spec + "' any more (its data changed): train the run again");
+            }
+            return fitLimit > 0 ? held.limit(fitLimit) : held;
+        }
+        log.note("fitting on training images the model has seen (their bits/dim are biased low); train with a holdout "
+                + "to fit on images it has not");
+        return ds.load(r, spec, "train", shape, DataSettings.Selection.first(fitLimit));
     }
 
     /**
@@ -61,6 +89,19 @@ public final class RunScores {
      */
     public static List<OodScore> create(RunFolder rf, GenerativeModel model, MemoizedDensity likelihood, List<String> names,
                                         ScoreOptions options, TrainingData train, RunLog log) throws IOException {
+        return create(rf, model, likelihood, names, options, train, List.of(), log);
+    }
+
+    /**
+     * {@link #create(RunFolder, GenerativeModel, MemoizedDensity, List, ScoreOptions, TrainingData, RunLog)} with other
+     * runs trained on the same data, whose models' statistics (all but the compressed lengths, which do not depend on a
+     * model) join the combined score's, named RUN:STATISTIC.
+     *
+     * @throws IllegalArgumentException when another run's model takes images of another shape or data
+     */
+    public static List<OodScore> create(RunFolder rf, GenerativeModel model, MemoizedDensity likelihood, List<String> names,
+                                        ScoreOptions options, TrainingData train, List<java.nio.file.Path> with, RunLog log)
+            throws IOException {
         List<String> chosen = names.isEmpty() ? defaults(rf, model) : names;
         if (chosen.isEmpty()) {
             throw new IllegalArgumentException("model '" + model.kind() + "' supports no default score; name one");
@@ -69,19 +110,50 @@ public final class RunScores {
         GenerativeModel likelihoodOnce = likelihood != null ? likelihood : model;
         List<OodScore> out = new ArrayList<>();
         for (String n : chosen) {
-            OodScore s = Scores.create(n, Scores.needsTheModel(n) ? model : likelihoodOnce, options, related);
-            if (n.equals("typicality")) {
-                rf.trainingSpec("the typicality score"); // fails now, before any scoring, if the run names no training data
+            // with other runs the combination gets their names, so that cached columns of another combination are not reused
+            String combinedName = "combined" + String.join("", with.stream().map(p -> "+" + p.getFileName()).toList());
+            densitylab.score.CombinedScore combined = n.equals("combined") ? new densitylab.score.CombinedScore(combinedName,
+                    combinedStatistics(rf, model, likelihoodOnce instanceof DensityModel d ? d : null, options, related, with), 0) : null;
+            OodScore s = combined != null ? combined : Scores.create(n, Scores.needsTheModel(n) ? model : likelihoodOnce, options, related);
+            if (n.equals("typicality") || n.equals("combined")) {
+                rf.trainingSpec("the " + n + " score"); // fails now, before any scoring, if the run names no training data
                 s = new FitOnFirstUse(s, () -> {
                     ImageSet images = train.load();
-                    log.info("typicality: the mean bits/dim of " + images.size() + " training images first (a VAE's IWAE takes "
-                            + "about 50 s per 1,000 images; fewer with a smaller fit limit)");
+                    boolean costly = !ModelKinds.get(model.kind()).cheapLikelihood() && n.equals("typicality");
+                    log.info(n + ": fitting on " + images.size() + " in-distribution images first" + (costly
+                            ? " (this model's likelihood takes about 50 s per 1,000 images; a lower fit limit waits less)" : ""));
                     return images;
                 });
             }
             out.add(s);
+            if (combined != null) { // each statistic alone beside the combination: what drives it
+                out.addAll(combined.statisticViews());
+            }
         }
         return out;
+    }
+
+    /** The combined score's statistics: this run's model's, then each other run's (prefixed RUN:). */
+    static List<OodScore> combinedStatistics(RunFolder rf, GenerativeModel model, DensityModel likelihood, ScoreOptions options,
+                                             RunModels related, List<java.nio.file.Path> with) throws IOException {
+        List<OodScore> stats = new ArrayList<>(Scores.statistics(model, likelihood, options, related));
+        String spec = rf.trainingSpec("the combined score");
+        for (java.nio.file.Path p : with) {
+            RunFolder other = new RunFolder(p);
+            GenerativeModel m = other.loadModel();
+            if (!java.util.Arrays.equals(m.shape(), model.shape()) || !spec.equals(other.trainingSpec("the combined score"))) {
+                throw new IllegalArgumentException(p + " holds a model of other images (" + other.trainingSpec("its training")
+                        + ") than " + rf.dir() + "'s (" + spec + "): the combined score combines models of the same data");
+            }
+            String prefix = p.getFileName() + ":";
+            for (OodScore s : Scores.statistics(m, m instanceof DensityModel d ? new MemoizedDensity(d) : null, options,
+                    new RunModels(other, m))) {
+                if (!s.name().startsWith("complexity-")) {
+                    stats.add(OodScore.of(prefix + s.name(), s::score));
+                }
+            }
+        }
+        return stats;
     }
 
     /** A score that is fitted on the training data just before it first scores. */

@@ -26,6 +26,8 @@ import java.util.Map;
  * @param force             replace a model or an unfinished training already in the folder
  * @param params            model hyper-parameters
  * @param limit             train on the first n images only (0 = all)
+ * @param holdout           images of the training set (after the limit) kept out of training, drawn with the seed: the
+ *                          in-distribution images that scores such as combined and typicality are fitted on (0 = none)
  * @param evalLimit         images of each set (train, test) whose bits/dim are reported after training (0 = all)
  * @param background        pixel replacement rate of a likelihood-ratio background model (Ren et al. 2019), or null
  * @param backgroundDecay   L2 weight decay of the background model
@@ -37,11 +39,15 @@ import java.util.Map;
  */
 public record TrainRequest(String model, String data, Path run, Integer epochs, double minutes, long seed, int batchSize,
                            Double lr, int warmup, double clip, Integer workers, int checkpointSeconds, boolean resume,
-                           boolean force, Map<String, String> params, int limit, int evalLimit, Double background,
+                           boolean force, Map<String, String> params, int limit, int holdout, int evalLimit, Double background,
                            double backgroundDecay, double weightDecay, int ensemble, Double minutesEach,
                            Double backgroundMinutes, DataSettings dataSettings) {
     public TrainRequest {
         params = Map.copyOf(params);
+        if (limit < 0 || holdout < 0) {
+            throw new densitylab.io.SettingException("the limit and the holdout must be >= 0, got " + limit + " and " + holdout,
+                    "limit", "holdout");
+        }
     }
 
     /** A builder of a request to train model on data into run, with every other setting at its default. */
@@ -65,6 +71,7 @@ public record TrainRequest(String model, String data, Path run, Integer epochs, 
         b.force = force;
         b.params = new LinkedHashMap<>(params);
         b.limit = limit;
+        b.holdout = holdout;
         b.evalLimit = evalLimit;
         b.background = background;
         b.backgroundDecay = backgroundDecay;
@@ -94,6 +101,7 @@ public record TrainRequest(String model, String data, Path run, Integer epochs, 
         private boolean force;
         private Map<String, String> params = new LinkedHashMap<>();
         private int limit;
+        private int holdout;
         private int evalLimit = 2000;
         private Double background;
         private double backgroundDecay;
@@ -123,6 +131,7 @@ public record TrainRequest(String model, String data, Path run, Integer epochs, 
         public Builder param(String key, String value) { params.put(key, value); return this; }
         public Builder params(Map<String, String> v) { params = new LinkedHashMap<>(v); return this; }
         public Builder limit(int v) { limit = v; return this; }
+        public Builder holdout(int v) { holdout = v; return this; }
         public Builder evalLimit(int v) { evalLimit = v; return this; }
         public Builder background(Double v) { background = v; return this; }
         public Builder backgroundDecay(double v) { backgroundDecay = v; return this; }
@@ -134,7 +143,7 @@ public record TrainRequest(String model, String data, Path run, Integer epochs, 
 
         public TrainRequest build() {
             return new TrainRequest(model, data, run, epochs, minutes, seed, batchSize, lr, warmup, clip, workers,
-                    checkpointSeconds, resume, force, params, limit, evalLimit, background, backgroundDecay, weightDecay,
+                    checkpointSeconds, resume, force, params, limit, holdout, evalLimit, background, backgroundDecay, weightDecay,
                     ensemble, minutesEach, backgroundMinutes, dataSettings);
         }
     }

@@ -62,6 +62,9 @@ public final class Training {
     private final boolean force;
     private final Map<String, String> params;
     private final int limit;
+    private final int holdout;
+    /** The training images kept out of training (null without a holdout). */
+    private ImageSet heldOut;
     private final int evalLimit;
     private final Double background;
     private final double backgroundDecay;
@@ -89,6 +92,7 @@ public final class Training {
         this.force = r.force();
         this.params = r.params();
         this.limit = r.limit();
+        this.holdout = r.holdout();
         this.evalLimit = r.evalLimit();
         this.background = r.background();
         this.backgroundDecay = r.backgroundDecay();
@@ -189,6 +193,15 @@ public final class Training {
         }
         DataResolver r = dataSettings.resolver();
         ImageSet train = dataSettings.loadTraining(r, data, DataSettings.Selection.first(limit));
+        if (holdout > 0) {
+            if (holdout >= train.size()) {
+                throw new SettingException("a holdout of " + holdout + " images leaves none of the " + train.size()
+                        + " training images to train on", "holdout");
+            }
+            ImageSet.Split split = train.split(holdout, seed);
+            train = split.kept();
+            heldOut = split.heldOut();
+        }
         DataResolver.Spec spec = DataResolver.parse(data);
         ImageSet test = null;
         String testSpec = null;
@@ -308,6 +321,12 @@ public final class Training {
             config.put("background", Map.of("pixel_replacement", settings.perturbation().rate(), "weight_decay", settings.weightDecay()));
         }
         config.put("data", RunFolder.describe(data, train));
+        if (heldOut != null) {
+            Map<String, Object> h = new LinkedHashMap<>(RunFolder.describe(data, heldOut));
+            h.put("seed", this.seed);
+            h.put("of_limit", limit);
+            config.put("holdout", h);
+        }
         if (test != null) {
             config.put("test_data", RunFolder.describe(testSpec, test));
         }

@@ -32,9 +32,14 @@ public final class InputComplexityScore implements OodScore {
 
     /** L(x)/D of every image: the compressed length in bits per dimension. */
     public double[] complexity(ImageSet images) {
+        return complexity(images, compressor);
+    }
+
+    /** L(x)/D of every image under compressor c: the compressed length in bits per dimension. */
+    public static double[] complexity(ImageSet images, Compressor c) {
         double[] out = new double[images.size()];
         java.util.stream.IntStream.range(0, out.length).parallel()
-                .forEach(i -> out[i] = compressor.bits(images, i) / (double) images.dims());
+                .forEach(i -> out[i] = c.bits(images, i) / (double) images.dims());
         return out;
     }
 

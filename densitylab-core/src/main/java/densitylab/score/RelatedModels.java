@@ -23,6 +23,16 @@ public interface RelatedModels {
         }
     };
 
+    /** True when {@link #background()} has a model to give. */
+    default boolean hasBackground() {
+        try {
+            background();
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /**
      * The background model of the same kind, trained on perturbed training images (Ren et al. 2019).
      *

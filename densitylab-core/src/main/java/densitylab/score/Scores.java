@@ -19,7 +19,7 @@ import java.util.Set;
 public final class Scores {
     /** The scores of any likelihood (and of its related models), built here. */
     public static final List<String> LIKELIHOOD_SCORES = List.of("likelihood", "typicality", "likelihood-ratio", "input-complexity",
-            "input-complexity-bzip2", "input-complexity-deflate", "waic");
+            "input-complexity-bzip2", "input-complexity-deflate", "waic", "combined");
 
     /** Every score name this build knows: those of any likelihood, then the families' own. */
     public static final List<String> NAMES = allNames();
@@ -78,6 +78,8 @@ public final class Scores {
                 return new LikelihoodRatioScore(density(name, model), related.background());
             case "waic":
                 return new WaicScore(related.ensemble());
+            case "combined":
+                return new CombinedScore(statistics(model, model instanceof DensityModel d ? d : null, o, related), 0);
             default:
                 break;
         }
@@ -101,6 +103,34 @@ public final class Scores {
             }
         }
         return "a " + String.join(" or ", kinds) + " model";
+    }
+
+    /**
+     * The statistics the combined score combines (likelihood: the model's likelihood, possibly shared with other scores,
+     * or null): the compressed length of each image under PNG and bzip2 (bits/dim);
+     * where the model's likelihood is cheap ({@link ModelKind#cheapLikelihood()}: one network pass, not a VAE's IWAE)
+     * its bits/dim, and the likelihood ratio when a background model is at hand; then the model's own cheap statistics
+     * ({@link OwnScores#statistics()}: a flow's per-level bits/dim, a VAE's rate, distortion and reconstruction error, a
+     * GAN's discriminator).
+     */
+    public static List<OodScore> statistics(GenerativeModel model, DensityModel likelihood, ScoreOptions o, RelatedModels related) {
+        List<OodScore> s = new ArrayList<>();
+        if (likelihood != null && ModelKinds.get(model.kind()).cheapLikelihood()) {
+            DensityModel d = likelihood;
+            s.add(new LikelihoodScore(d));
+            if (related.hasBackground()) {
+                s.add(new LikelihoodRatioScore(d, related.background()));
+            }
+        }
+        for (Compressor c : List.of(Compressor.PNG, Compressor.of("bzip2"))) {
+            s.add(OodScore.of("complexity-" + c.id(), x -> InputComplexityScore.complexity(x, c)));
+        }
+        if (model instanceof OwnScores own) {
+            for (String n : own.statistics()) {
+                s.add(OodScore.of(n, own.ownScore(n, o)::score));
+            }
+        }
+        return s;
     }
 
     private static DensityModel density(String score, GenerativeModel model) {

@@ -70,4 +70,81 @@ class SetTransformsTest {
         assertThatThrownBy(() -> SetTransforms.apply(gray, "scale=abc")).hasMessageContaining("scale=0.5");
         assertThatThrownBy(() -> SetTransforms.apply(gray, "resize")).hasMessageContaining("needs a value");
     }
+
+    /** n random images of c x h x w, seeded. */
+    private static ImageSet random(int n, int c, int h, int w, long seed) {
+        byte[] px = new byte[n * c * h * w];
+        new java.util.Random(seed).nextBytes(px);
+        return ImageSet.of("r", c, h, w, px, null);
+    }
+
+    @Test
+    void fourQuarterTurnsAreTheIdentityAndOneTurnMovesTheCornersCounterClockwise() {
+        ImageSet x = random(3, 2, 5, 5, 1);
+        ImageSet r = x;
+        for (int i = 0; i < 4; i++) {
+            r = SetTransforms.apply(r, "rot90");
+        }
+        assertThat(r.pixels()).isEqualTo(x.pixels());
+        ImageSet once = SetTransforms.rotate90(x);
+        // the top-right corner goes to the top-left, the top-left to the bottom-left
+        assertThat(once.pixel(1, 1, 0, 0)).isEqualTo(x.pixel(1, 1, 0, 4));
+        assertThat(once.pixel(1, 1, 4, 0)).isEqualTo(x.pixel(1, 1, 0, 0));
+        assertThatThrownBy(() -> SetTransforms.rotate90(random(1, 1, 4, 6, 1))).hasMessageContaining("square");
+    }
+
+    @Test
+    void blurKeepsConstantImagesAndTheMeanAndLowersTheVariance() {
+        byte[] flat = new byte[2 * 8 * 8];
+        java.util.Arrays.fill(flat, (byte) 77);
+        assertThat(SetTransforms.blur(ImageSet.of("c", 2, 8, 8, flat, null), 1.5).pixels()).isEqualTo(flat);
+        ImageSet x = random(20, 1, 16, 16, 2);
+        ImageSet b = SetTransforms.apply(x, "blur=1");
+        ImageStats sx = ImageStats.of(x);
+        ImageStats sb = ImageStats.of(b);
+        assertThat(sb.mean()[0]).isCloseTo(sx.mean()[0], within(3.0));
+        assertThat(sb.meanImageVariance()).isLessThan(sx.meanImageVariance() / 3);
+    }
+
+    @Test
+    void shufflesKeepEveryPixelValueAndEachPatchButNotThePositions() {
+        ImageSet x = random(4, 3, 8, 8, 3);
+        ImageSet p = SetTransforms.apply(x, "pixel-shuffle");
+        assertThat(p.pixels()).isNotEqualTo(x.pixels());
+        assertThat(SetTransforms.pixelShuffle(x).pixels()).isEqualTo(p.pixels()); // seeded by the image index
+        for (int i = 0; i < x.size(); i++) {
+            java.util.Set<String> before = new java.util.HashSet<>();
+            java.util.Set<String> after = new java.util.HashSet<>();
+            for (int y = 0; y < 8; y++) {
+                for (int xx = 0; xx < 8; xx++) { // a pixel's three channels move together
+                    before.add(x.pixel(i, 0, y, xx) + "," + x.pixel(i, 1, y, xx) + "," + x.pixel(i, 2, y, xx));
+                    after.add(p.pixel(i, 0, y, xx) + "," + p.pixel(i, 1, y, xx) + "," + p.pixel(i, 2, y, xx));
+                }
+            }
+            assertThat(after).isEqualTo(before);
+        }
+        ImageSet q = SetTransforms.apply(x, "patch-shuffle=2"); // 4 patches of 4x4
+        for (int i = 0; i < x.size(); i++) {
+            java.util.List<String> before = new java.util.ArrayList<>();
+            java.util.List<String> after = new java.util.ArrayList<>();
+            for (int b = 0; b < 4; b++) {
+                before.add(patch(x, i, b / 2, b % 2));
+                after.add(patch(q, i, b / 2, b % 2));
+            }
+            assertThat(after).containsExactlyInAnyOrderElementsOf(before);
+        }
+        assertThatThrownBy(() -> SetTransforms.apply(x, "patch-shuffle=3")).hasMessageContaining("divides");
+    }
+
+    private static String patch(ImageSet s, int i, int py, int px) {
+        StringBuilder b = new StringBuilder();
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < 4; y++) {
+                for (int x = 0; x < 4; x++) {
+                    b.append(s.pixel(i, c, py * 4 + y, px * 4 + x)).append(' ');
+                }
+            }
+        }
+        return b.toString();
+    }
 }

@@ -1,6 +1,8 @@
 package densitylab.model.flow;
 
 import densitylab.model.LatentModel;
+import densitylab.model.OwnScores;
+import densitylab.model.ScoreOptions;
 import densitylab.model.TemperedSampling;
 import densitylab.model.TrainableDensityModel;
 import densitylab.nn.Scalars;
@@ -29,7 +31,7 @@ import java.util.Random;
  * a multi-scale flow to a standard normal. log P(x) >= log N(z) + log|det| (flow and logit) - D log 256,
  * the discrete bound of docs/science.md, so bits/dim compare with every other model.
  */
-public final class FlowModel implements TrainableDensityModel, TemperedSampling, LatentModel {
+public final class FlowModel implements TrainableDensityModel, TemperedSampling, LatentModel, OwnScores {
     private static final int SCORE_BATCH = 256;
     private final String kind;
     private final int[] shape;
@@ -76,6 +78,11 @@ public final class FlowModel implements TrainableDensityModel, TemperedSampling,
         return parameters.stream().mapToLong(p -> p.getShape().size()).sum();
     }
 
+    /** The logit preprocessing (for tests). */
+    LogitTransform logit() {
+        return logit;
+    }
+
     /** The flow without preprocessing (for tests). */
     MultiScaleFlow flow() {
         return flow;
@@ -102,6 +109,71 @@ public final class FlowModel implements TrainableDensityModel, TemperedSampling,
     public void initialize(NDArray firstBatch, Noise noise) {
         NDArray u = noise.uniform(firstBatch.getManager(), firstBatch.getShape());
         logProbOfDequantized(Scalars.div(firstBatch.add(u), 256), true);
+    }
+
+    /** The last set {@link #levelBitsPerDim} was asked for, and its answer (identity, as MemoizedDensity). */
+    private ImageSet levelsOf;
+    private double[][] levelsValue;
+
+    /**
+     * Per level, each image's bits/dim of the latents the level factors out (the last level: the latents it keeps)
+     * under the standard normal, -log N(z_l) / (d_l ln 2): local pixel statistics and global shape land in different
+     * levels (Schirrmeister et al. 2020). Rows: levels; one pass per batch, remembered for the last set.
+     */
+    public synchronized double[][] levelBitsPerDim(ImageSet images) {
+        if (images == levelsOf) {
+            return levelsValue;
+        }
+        Shapes.check(this, images);
+        long[] sizes = flow.partSizes();
+        double[][] out = new double[sizes.length][images.size()];
+        int o = 0;
+        for (ImageSet batch : images.batches(SCORE_BATCH)) {
+            try (NDManager sub = Scopes.open(manager, scopeArrays)) {
+                float[] y = Dequantize.scoring(batch);
+                NDArray z = flow.forward(logit.forward(sub.create(y, new Shape(batch.size(), shape[0], shape[1], shape[2]))).y()).y();
+                long from = 0;
+                for (int l = 0; l < sizes.length; l++) {
+                    NDArray part = z.get(":, " + from + ":" + (from + sizes[l]));
+                    float[] sq = part.square().sum(new int[] {1}).toFloatArray();
+                    for (int i = 0; i < sq.length; i++) {
+                        double logN = -0.5 * sq[i] - 0.5 * sizes[l] * Math.log(2 * Math.PI);
+                        out[l][o + i] = -logN / (sizes[l] * Math.log(2));
+                    }
+                    from += sizes[l];
+                }
+                o += batch.size();
+            }
+        }
+        levelsOf = images;
+        levelsValue = out;
+        return out;
+    }
+
+    /** level-1 .. level-L: {@link #levelBitsPerDim}'s rows. */
+    @Override
+    public List<String> statistics() {
+        List<String> names = new java.util.ArrayList<>();
+        for (int l = 1; l <= flow.partSizes().length; l++) {
+            names.add("level-" + l);
+        }
+        return names;
+    }
+
+    /** level-L: the bits/dim of level L's latents ({@link #levelBitsPerDim}). */
+    @Override
+    public ScoreFunction ownScore(String name, ScoreOptions options) {
+        if (!name.startsWith("level-")) {
+            return null;
+        }
+        int l;
+        try {
+            l = Integer.parseInt(name.substring("level-".length()));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        int levels = flow.partSizes().length;
+        return l < 1 || l > levels ? null : x -> levelBitsPerDim(x)[l - 1].clone();
     }
 
     @Override

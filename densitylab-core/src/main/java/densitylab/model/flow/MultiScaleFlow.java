@@ -35,6 +35,11 @@ public final class MultiScaleFlow implements Transform {
         partShapes.add(s);
     }
 
+    /** The sizes of the latent parts in the order {@link #forward} concatenates them: each level's factored-out half, then the last level's. */
+    public long[] partSizes() {
+        return partShapes.stream().mapToLong(p -> (long) p[0] * p[1] * p[2]).toArray();
+    }
+
     /** The per-level transforms. */
     public List<Transform> levels() {
         return levels;

@@ -29,6 +29,12 @@ public interface GanModel extends GenerativeModel, OwnScores {
      */
     void fixStandingStatistics(ImageSet train, long seed);
 
+    /** The discriminator's score. */
+    @Override
+    default java.util.List<String> statistics() {
+        return java.util.List.of(DISCRIMINATOR);
+    }
+
     /** {@value #DISCRIMINATOR}: {@link #discriminatorScore}. */
     @Override
     default ScoreFunction ownScore(String name, ScoreOptions options) {

@@ -150,6 +150,12 @@ public final class Ganomaly extends AbstractGan {
     /** The name of the reconstruction score. */
     public static final String RECONSTRUCTION = "reconstruction";
 
+    /** The latent distance, the reconstruction error and the discriminator's score. */
+    @Override
+    public java.util.List<String> statistics() {
+        return java.util.List.of(LATENT_DISTANCE, RECONSTRUCTION, DISCRIMINATOR);
+    }
+
     /** {@value #LATENT_DISTANCE}, {@value #RECONSTRUCTION} and the discriminator's score. */
     @Override
     public ScoreFunction ownScore(String name, ScoreOptions options) {

@@ -203,6 +203,24 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
         return perImage(images, 1, this::elbo);
     }
 
+    /** The ELBO's rate, KL(q(z|x) || p(z)), in bits per dimension per image. */
+    public double[] rate(ImageSet images) {
+        double toBpd = 1 / (net.dims() * Math.log(2));
+        return perImage(images, 1, (x, eps) -> {
+            NDList q = encode(x);
+            return VaeObjectives.elboParts(net, x, q.get(0), q.get(1), eps).get(1).mul((float) toBpd);
+        });
+    }
+
+    /** The ELBO's distortion, -log p(x|z) at one seeded sample z ~ q(z|x), in bits per dimension per image. */
+    public double[] distortion(ImageSet images) {
+        double toBpd = -1 / (net.dims() * Math.log(2));
+        return perImage(images, 1, (x, eps) -> {
+            NDList q = encode(x);
+            return VaeObjectives.elboParts(net, x, q.get(0), q.get(1), eps).get(0).mul((float) toBpd);
+        });
+    }
+
     /** The IWAE estimate of log p(x) in nats per image with k seeded samples. */
     public double[] iwae(ImageSet images, int k) {
         return perImage(images, k, this::iwae);
@@ -213,7 +231,13 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
         return iwae(images, evalSamples);
     }
 
-    /** The VAE's own scores: elbo, iwae, reconstruction, likelihood-regret and likelihood-regret-encoder. */
+    /** The rate, the distortion and the reconstruction error. */
+    @Override
+    public List<String> statistics() {
+        return List.of("rate", "distortion", "reconstruction");
+    }
+
+    /** The VAE's own scores: elbo, iwae, rate, distortion, reconstruction, likelihood-regret and likelihood-regret-encoder. */
     @Override
     public ScoreFunction ownScore(String name, ScoreOptions options) {
         return VaeScores.of(this, name, options);

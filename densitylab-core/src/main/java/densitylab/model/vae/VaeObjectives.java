@@ -59,11 +59,20 @@ final class VaeObjectives {
 
     /** The ELBO per example in nats for a given Gaussian posterior (mu, logvar), each (B, L), and noise eps (B, 1, L). */
     static NDArray elbo(VaeNetwork net, NDArray x, NDArray mu, NDArray logvar, NDArray eps) {
+        NDList parts = elboParts(net, x, mu, logvar, eps);
+        return parts.get(0).sub(parts.get(1));
+    }
+
+    /**
+     * The ELBO's two terms per example in nats: the reconstruction log-likelihood log p(x|z) at one sample (minus the
+     * distortion) and the analytic KL(q(z|x) || p(z)) (the rate).
+     */
+    static NDList elboParts(VaeNetwork net, NDArray x, NDArray mu, NDArray logvar, NDArray eps) {
         long b = x.getShape().get(0);
         NDArray z = eps.reshape(b, net.latent).mul(Scalars.mul(logvar, 0.5).exp()).add(mu);
         NDArray rec = net.decoder.logLikelihood(net.decode(z), x);
         NDArray kl = Scalars.mul(mu.square().add(logvar.exp()).sub(1f).sub(logvar).sum(new int[] {1}), 0.5);
-        return rec.sub(kl);
+        return new NDList(rec, kl);
     }
 
     /**

@@ -344,4 +344,31 @@ class FlowTest {
             assertThat(arraysAfterTraining(kind, 5)).as(kind).isEqualTo(arraysAfterTraining(kind, 1));
         }
     }
+
+    @Test
+    void levelStatisticsSplitTheLatentsStandardNormalCodeLengthExactly() {
+        FlowModel m = FlowKinds.build("glow", new int[] {1, 8, 8}, Map.of("levels", "3", "steps", "1", "hidden", "8"), 5);
+        byte[] px = new byte[6 * 64];
+        new Random(2).nextBytes(px);
+        ImageSet x = ImageSet.of("r", 1, 8, 8, px, null);
+        double[][] levels = m.levelBitsPerDim(x);
+        assertThat(m.statistics()).containsExactly("level-1", "level-2", "level-3");
+        long[] sizes = m.flow().partSizes();
+        assertThat(java.util.Arrays.stream(sizes).sum()).isEqualTo(64);
+        assertThat(m.ownScore("level-2", null).score(x)).containsExactly(levels[1]);
+        assertThat(m.ownScore("level-4", null)).isNull();
+        try (NDManager sub = NDManager.newBaseManager()) {
+            float[] y = densitylab.nn.Dequantize.scoring(x);
+            NDArray z = m.flow().forward(m.logit().forward(sub.create(y, new Shape(6, 1, 8, 8))).y()).y();
+            float[] sq = z.square().sum(new int[] {1}).toFloatArray();
+            for (int i = 0; i < 6; i++) {
+                double bits = 0;
+                for (int l = 0; l < sizes.length; l++) {
+                    bits += levels[l][i] * sizes[l];
+                }
+                double total = (0.5 * sq[i] + 0.5 * 64 * Math.log(2 * Math.PI)) / Math.log(2); // -log2 N(z) of all latents
+                assertThat(bits).isCloseTo(total, within(1e-4 * Math.abs(total)));
+            }
+        }
+    }
 }

@@ -1,0 +1,87 @@
+package densitylab.run;
+
+import densitylab.data.ImageSet;
+import densitylab.model.ScoreOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** train's holdout: images kept out of training, recorded, and what combined and typicality are fitted on. */
+class HoldoutTest {
+    @TempDir
+    Path tmp;
+
+    private static final RunLog QUIET = new RunLog() {
+        @Override
+        public void info(String line) {
+        }
+
+        @Override
+        public void note(String line) {
+        }
+    };
+
+    @Test
+    void heldOutImagesNeverTrainAndAreWhatScoresAreFittedOn() throws Exception {
+        Path run = tmp.resolve("g");
+        Training.train(TrainRequest.builder("gaussian", "fashion-mnist", run).limit(3000).holdout(1000).seed(4)
+                .evalLimit(200).background(0.2).build(), QUIET);
+        RunFolder rf = new RunFolder(run);
+        Map<String, Object> config = rf.readConfig();
+        assertThat(((Map<?, ?>) config.get("data")).get("count")).isEqualTo(2000);
+        Map<?, ?> h = (Map<?, ?>) config.get("holdout");
+        assertThat(h.get("count")).isEqualTo(1000);
+        assertThat(((Map<?, ?>) rf.background().readConfig().get("holdout")).get("sha256")).isEqualTo(h.get("sha256"));
+
+        DataSettings ds = DataSettings.defaults();
+        ImageSet fit = RunScores.fitImages(rf, ds, ds.resolver(), new int[] {1, 28, 28}, 0, QUIET);
+        assertThat(fit.size()).isEqualTo(1000);
+        assertThat(fit.sha256()).isEqualTo(h.get("sha256"));
+        // disjoint from the 2,000 images that trained the model, and together the first 3,000 of the training split
+        ImageSet first = ds.resolver().load("fashion-mnist", "train").limit(3000);
+        ImageSet.Split split = first.split(1000, 4);
+        assertThat(split.kept().sha256()).isEqualTo(((Map<?, ?>) config.get("data")).get("sha256"));
+        Set<String> trained = new HashSet<>();
+        for (int i = 0; i < split.kept().size(); i++) {
+            trained.add(java.util.Arrays.toString(split.kept().image(i)) + "#" + split.kept().label(i));
+        }
+        int seen = 0;
+        for (int i = 0; i < fit.size(); i++) {
+            seen += trained.contains(java.util.Arrays.toString(fit.image(i)) + "#" + fit.label(i)) ? 1 : 0;
+        }
+        assertThat(seen).isLessThan(5); // FashionMNIST holds a few exact duplicates, no more
+        assertThat(RunScores.fitImages(rf, ds, ds.resolver(), new int[] {1, 28, 28}, 300, QUIET).size()).isEqualTo(300);
+
+        // the combined score is fitted on the holdout and separates noise and constant images from the test split
+        Evaluation.EvaluationResult r = Evaluation.evaluate(new EvaluateRequest(run, "fashion-mnist", List.of("noise", "constant"),
+                List.of("likelihood", "combined"), DataSettings.Selection.first(500), 0, ScoreOptions.defaults(), 0, 0, ds), QUIET);
+        r.outcome().rows().stream().filter(x -> x.score().equals("combined"))
+                .forEach(x -> assertThat(x.metrics().auroc()).as(x.out()).isGreaterThan(0.95));
+
+        // another run's model joins the combination, under its own name; a model of other data is refused
+        Path other = tmp.resolve("p");
+        Training.train(TrainRequest.builder("ppca", "fashion-mnist", other).limit(3000).holdout(1000).seed(4).evalLimit(200)
+                .param("components", "5").build(), QUIET);
+        Evaluation.EvaluationResult both = Evaluation.evaluate(new EvaluateRequest(run, "fashion-mnist", List.of("noise"),
+                List.of("combined"), DataSettings.Selection.first(300), 0, ScoreOptions.defaults(), 0, 0, ds).withRuns(List.of(other)), QUIET);
+        assertThat(both.outcome().rows().stream().map(x -> x.score()).toList())
+                .contains("combined+p", "combined+p:likelihood", "combined+p:p:likelihood", "combined+p:complexity-png")
+                .doesNotContain("combined+p:p:complexity-png");
+        Path mnist = tmp.resolve("m");
+        Training.train(TrainRequest.builder("gaussian", "mnist", mnist).limit(500).evalLimit(100).build(), QUIET);
+        assertThatThrownBy(() -> Evaluation.evaluate(new EvaluateRequest(run, "fashion-mnist", List.of("noise"), List.of("combined"),
+                DataSettings.Selection.first(100), 0, ScoreOptions.defaults(), 0, 0, ds).withRuns(List.of(mnist)), QUIET))
+                .hasMessageContaining("same data");
+
+        assertThatThrownBy(() -> Training.train(TrainRequest.builder("gaussian", "fashion-mnist", tmp.resolve("h"))
+                .limit(100).holdout(100).build(), QUIET)).hasMessageContaining("leaves none");
+    }
+}
