@@ -105,8 +105,11 @@ public final class DetectorBundle {
         Map<String, Object> score = new LinkedHashMap<>();
         score.put("name", d.scoreName());
         score.put("options", d.options());
-        if (d.typicalityMean() != null) {
-            score.put("typicality_train_mean", d.typicalityMean());
+        if (d.fittedState() != null) {
+            score.put("fitted_state", d.fittedState());
+            if (d.fittedState().get("train_mean") != null) { // what readers before fitted states look for
+                score.put("typicality_train_mean", d.fittedState().get("train_mean"));
+            }
         }
         score.put("background", d.background() != null);
         score.put("ensemble_members", d.ensemble().size());
@@ -192,9 +195,17 @@ public final class DetectorBundle {
             throw new DetectorBundleException(file + ": the preprocessing's shape differs from the model's");
         }
         Calibration c = ModelFiles.JSON.treeToValue(det.path("calibration"), Calibration.class);
-        JsonNode mean = score.get("typicality_train_mean");
-        return new OodDetector(model, background, members, score.path("name").asText(), options,
-                mean == null ? null : mean.asDouble(), pre, c);
+        Map<String, Object> state = null;
+        if (score.has("fitted_state")) {
+            state = ModelFiles.JSON.convertValue(score.get("fitted_state"), new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+        } else if (score.has("typicality_train_mean")) { // bundles written before fitted states generalised typicality's
+            state = Map.of("train_mean", score.get("typicality_train_mean").asDouble());
+        }
+        try {
+            return new OodDetector(model, background, members, score.path("name").asText(), options, state, pre, c);
+        } catch (IllegalArgumentException e) {
+            throw new DetectorBundleException(file + ": " + e.getMessage());
+        }
     }
 
     private static JsonNode json(Path file, String name, byte[] bytes) throws DetectorBundleException {

@@ -8,7 +8,7 @@ import densitylab.score.OodScore;
 import densitylab.score.RelatedModels;
 import densitylab.model.ScoreOptions;
 import densitylab.score.Scores;
-import densitylab.score.TypicalityScore;
+import densitylab.score.FittedScore;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -35,12 +36,12 @@ public final class OodDetector {
     private final String scoreName;
     private final ScoreOptions options;
     private final OodScore score;
-    private final Double typicalityMean;
+    private final Map<String, Object> fittedState;
     private final Preprocessing preprocessing;
     private final Calibration calibration;
 
     OodDetector(GenerativeModel model, DensityModel background, List<DensityModel> ensemble, String scoreName, ScoreOptions options,
-                Double typicalityMean, Preprocessing preprocessing, Calibration calibration) {
+                Map<String, Object> fittedState, Preprocessing preprocessing, Calibration calibration) {
         this.model = Objects.requireNonNull(model, "model");
         this.background = background;
         this.ensemble = List.copyOf(ensemble);
@@ -49,13 +50,13 @@ public final class OodDetector {
         this.preprocessing = preprocessing;
         this.calibration = calibration;
         OodScore s = Scores.create(scoreName, model, options, RelatedModels.of(background, this.ensemble));
-        if (s instanceof TypicalityScore t) {
-            if (typicalityMean == null) {
-                throw new IllegalArgumentException("score 'typicality' needs its training mean: give training images to fit it");
+        if (s instanceof FittedScore f) {
+            if (fittedState == null) {
+                throw new IllegalArgumentException("score '" + scoreName + "' learns from in-distribution images: give them to fit it");
             }
-            t.withTrainMean(typicalityMean);
+            f.restoreState(fittedState);
         }
-        this.typicalityMean = s instanceof TypicalityScore ? typicalityMean : null;
+        this.fittedState = s instanceof FittedScore ? Map.copyOf(fittedState) : null;
         this.score = s;
     }
 
@@ -64,7 +65,8 @@ public final class OodDetector {
      *
      * @param background     the likelihood ratio's background model, or null
      * @param ensemble       WAIC's members (the model first), or empty
-     * @param fitData        training images for scores that learn from them (typicality), or null
+     * @param fitData        in-distribution images for scores that learn from them (typicality, combined; a holdout that
+     *                       did not train the model is best), or null
      * @param validation     in-distribution images not used in training
      * @param validationSpec what validation is, for the record
      * @throws IllegalArgumentException for an unknown score, one the model has not, or a missing related model
@@ -76,17 +78,16 @@ public final class OodDetector {
         if (!ensemble.isEmpty() && ensemble.get(0) != model) {
             throw new IllegalArgumentException("an ensemble's first member must be the detector's model itself");
         }
-        Double mean = null;
-        if (scoreName.equals("typicality")) {
-            if (!(model instanceof DensityModel density)) {
-                throw new IllegalArgumentException("score 'typicality' needs a likelihood, and a " + model.kind() + " has none");
-            }
+        Map<String, Object> state = null;
+        OodScore s = Scores.create(scoreName, model, options, RelatedModels.of(background, ensemble));
+        if (s instanceof FittedScore f) {
             if (fitData == null) {
-                throw new IllegalArgumentException("score 'typicality' learns the training set's mean bits/dim: give training images");
+                throw new IllegalArgumentException("score '" + scoreName + "' learns from in-distribution images: give training images");
             }
-            mean = new TypicalityScore(density).fit(fitData).trainMean();
+            f.fit(fitData);
+            state = f.fittedState();
         }
-        OodDetector uncalibrated = new OodDetector(model, background, ensemble, scoreName, options, mean, pre, null);
+        OodDetector uncalibrated = new OodDetector(model, background, ensemble, scoreName, options, state, pre, null);
         ImageSet v;
         try {
             v = pre.apply(validation, validationSpec);
@@ -94,7 +95,7 @@ public final class OodDetector {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         Calibration c = Calibration.of(uncalibrated.scoreMatched(v), tpr, validationSpec);
-        return new OodDetector(model, background, ensemble, scoreName, options, mean, pre, c);
+        return new OodDetector(model, background, ensemble, scoreName, options, state, pre, c);
     }
 
     /** The model. */
@@ -132,9 +133,9 @@ public final class OodDetector {
         return ensemble;
     }
 
-    /** Typicality's training mean, or null. */
-    Double typicalityMean() {
-        return typicalityMean;
+    /** What the score learned when it was fitted (typicality's mean, the combined score's density), or null. */
+    Map<String, Object> fittedState() {
+        return fittedState;
     }
 
     /**

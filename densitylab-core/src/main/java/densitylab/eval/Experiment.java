@@ -117,7 +117,9 @@ public final class Experiment {
             sharedLikelihood.rememberBitsPerDim(set, table.get("likelihood")); // a VAE's IWAE is not computed twice
         }
         List<OodScore> all = new ArrayList<>(scores);
-        if (model instanceof DensityModel d && all.stream().noneMatch(s -> s.name().equals("likelihood"))) {
+        // bits/dim of every set for the tables, where it costs one network pass (a VAE's IWAE is computed only when asked)
+        if (model instanceof DensityModel d && all.stream().noneMatch(s -> s.name().equals("likelihood"))
+                && densitylab.model.registry.ModelKinds.get(model.kind()).cheapLikelihood()) {
             all.add(0, new LikelihoodScore(d));
         }
         for (OodScore s : all) {
@@ -150,7 +152,7 @@ public final class Experiment {
         }
         Map<String, Double> bpd = new LinkedHashMap<>();
         BatchTypicality.Result typicality = null;
-        if (model instanceof DensityModel) {
+        if (model instanceof DensityModel && tables.get(inName).get("likelihood") != null) {
             tables.forEach((k, t) -> bpd.put(k, Units.mean(t.get("likelihood"))));
             Map<String, double[]> outBpd = new LinkedHashMap<>();
             outs.keySet().forEach(k -> outBpd.put(k, tables.get(k).get("likelihood")));

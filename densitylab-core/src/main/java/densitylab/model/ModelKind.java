@@ -110,6 +110,7 @@ public interface ModelKind {
         if (hasLikelihood()) {
             s.addAll(List.of("likelihood", "typicality", "input-complexity", "input-complexity-bzip2"));
         }
+        s.add("combined");
         return s;
     }
 }

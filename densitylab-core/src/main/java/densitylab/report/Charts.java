@@ -119,6 +119,39 @@ public final class Charts {
     }
 
     /**
+     * A scatter of points (x, y), one series per set in the order of sets (at most 500 points of each, evenly spaced), for
+     * seeing how two statistics separate sets.
+     */
+    public static BufferedImage scatter(String title, String xTitle, String yTitle, Map<String, double[][]> sets) {
+        XYChart chart = newChart(title, xTitle, yTitle);
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        chart.getStyler().setMarkerSize(4);
+        int i = 0;
+        for (Map.Entry<String, double[][]> e : sets.entrySet()) {
+            double[] xs = e.getValue()[0];
+            double[] ys = e.getValue()[1];
+            int step = Math.max(1, xs.length / 500);
+            List<Double> x = new java.util.ArrayList<>();
+            List<Double> y = new java.util.ArrayList<>();
+            for (int k = 0; k < xs.length; k += step) {
+                if (Double.isFinite(xs[k]) && Double.isFinite(ys[k])) {
+                    x.add(xs[k]);
+                    y.add(ys[k]);
+                }
+            }
+            if (x.isEmpty()) {
+                continue;
+            }
+            XYSeries s = chart.addSeries("s" + i, x, y);
+            s.setLabel(e.getKey());
+            s.setMarker(SeriesMarkers.CIRCLE);
+            s.setMarkerColor(colour(i));
+            i++;
+        }
+        return BitmapEncoder.getBufferedImage(chart);
+    }
+
+    /**
      * Lines through points: one series per entry of ys (its name -> y values at xs), in their order, with markers;
      * a series whose name starts with "reference: " is drawn dashed. Non-finite y
      * values are left out of their series.

@@ -44,11 +44,12 @@ public final class DetectorFitting {
         DataResolver r = req.data().resolver();
         ImageSet validation = req.data().load(r, req.validationSpec(), "test", model.shape(), req.selection());
         ImageSet fitData = null;
-        if (req.score().equals("typicality")) {
+        if (req.score().equals("typicality") || req.score().equals("combined")) {
             fitData = RunScores.fitImages(rf, req.data(), r, model.shape(), req.fitLimit(), RunLog.slf4j());
         }
         RunModels related = new RunModels(rf, model);
-        DensityModel background = req.score().equals("likelihood-ratio") && rf.background().hasModel() ? related.background() : null;
+        DensityModel background = (req.score().equals("likelihood-ratio") || req.score().equals("combined")) && rf.background().hasModel()
+                ? related.background() : null;
         List<DensityModel> members = req.score().equals("waic") ? related.ensemble() : new ArrayList<>();
         return OodDetector.fit(model, background, members, req.score(), req.options(), fitData, validation, req.validationSpec(),
                 req.tpr(), req.resize());

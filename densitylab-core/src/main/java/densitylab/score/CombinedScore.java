@@ -10,7 +10,7 @@ import java.util.List;
  * likelihood ratio, a model's own statistics), the density fitted on in-distribution images (Morningstar et al. 2021,
  * density of states). Both tails count: a bits/dim too low for its complexity is as unusual as one too high.
  */
-public final class CombinedScore implements OodScore {
+public final class CombinedScore implements FittedScore {
     /** The most mixture components BIC may choose. */
     static final int MAX_COMPONENTS = 8;
 
@@ -42,6 +42,31 @@ public final class CombinedScore implements OodScore {
     /** The statistics' names, in the order of the density's coordinates. */
     public List<String> statisticNames() {
         return statistics.stream().map(OodScore::name).toList();
+    }
+
+    /** {"statistics": their names, "density": the fitted mixture}. */
+    @Override
+    public java.util.Map<String, Object> fittedState() {
+        if (density == null) {
+            throw new NotFittedException(name());
+        }
+        return java.util.Map.of("statistics", statisticNames(), "density", density.toMap());
+    }
+
+    @Override
+    public void restoreState(java.util.Map<String, Object> state) {
+        if (!statisticNames().equals(state.get("statistics"))) {
+            throw new IllegalArgumentException("the combined score was fitted on the statistics " + state.get("statistics")
+                    + " and this model gives " + statisticNames());
+        }
+        if (!(state.get("density") instanceof java.util.Map<?, ?> d)) {
+            throw new IllegalArgumentException("the combined score's state has no density");
+        }
+        density = StatisticsDensity.fromMap(d);
+        if (density.dimensions() != statistics.size()) {
+            throw new IllegalArgumentException("the combined score's density has " + density.dimensions() + " dimensions for "
+                    + statistics.size() + " statistics");
+        }
     }
 
     /** The fitted density (null before {@link #fit}). */

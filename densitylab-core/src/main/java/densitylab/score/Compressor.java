@@ -20,7 +20,10 @@ import java.util.zip.Deflater;
  * the whole compressed file, headers included (as Serra et al. 2020 count it).
  */
 public enum Compressor {
-    /** PNG at maximum compression (deflate level 9), written by the JDK's ImageIO; Serra et al.'s default. */
+    /**
+     * PNG at maximum compression (deflate level 9), written by the JDK's ImageIO (its per-row filter heuristic); the
+     * default of {@code input-complexity} before the best-filter PNG, now {@code input-complexity-png}.
+     */
     PNG("png") {
         @Override
         byte[] compress(ImageSet set, int i) throws IOException {

@@ -20,9 +20,9 @@ public final class InputComplexityScore implements OodScore {
         this.compressor = compressor;
     }
 
-    /** The score name for a compressor: {@code input-complexity} for PNG, else {@code input-complexity-ID}. */
+    /** The score name for a compressor: {@code input-complexity} for the best-filter PNG, else {@code input-complexity-ID}. */
     public static String nameFor(Compressor c) {
-        return c == Compressor.PNG ? "input-complexity" : "input-complexity-" + c.id();
+        return c == Compressor.PNG_BEST ? "input-complexity" : "input-complexity-" + c.id();
     }
 
     @Override

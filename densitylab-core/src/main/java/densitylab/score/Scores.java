@@ -66,7 +66,7 @@ public final class Scores {
      */
     public static OodScore create(String name, GenerativeModel model, ScoreOptions o, RelatedModels related) {
         if (name.equals("input-complexity") || name.startsWith("input-complexity-")) {
-            String c = name.equals("input-complexity") ? "png" : name.substring("input-complexity-".length());
+            String c = name.equals("input-complexity") ? Compressor.PNG_BEST.id() : name.substring("input-complexity-".length());
             return new InputComplexityScore(density(name, model), Compressor.of(c));
         }
         switch (name) {
@@ -107,7 +107,7 @@ public final class Scores {
 
     /**
      * The statistics the combined score combines (likelihood: the model's likelihood, possibly shared with other scores,
-     * or null): the compressed length of each image under PNG and bzip2 (bits/dim);
+     * or null): the compressed length of each image as PNG with its best filter (bits/dim);
      * where the model's likelihood is cheap ({@link ModelKind#cheapLikelihood()}: one network pass, not a VAE's IWAE)
      * its bits/dim, and the likelihood ratio when a background model is at hand; then the model's own cheap statistics
      * ({@link OwnScores#statistics()}: a flow's per-level bits/dim, a VAE's rate, distortion and reconstruction error, a
@@ -122,9 +122,8 @@ public final class Scores {
                 s.add(new LikelihoodRatioScore(d, related.background()));
             }
         }
-        for (Compressor c : List.of(Compressor.PNG, Compressor.of("bzip2"))) {
-            s.add(OodScore.of("complexity-" + c.id(), x -> InputComplexityScore.complexity(x, c)));
-        }
+        // the best-filter PNG only: bzip2's lengths ranked the sets about as PNG's did at ten times the cost (docs/combined.md)
+        s.add(OodScore.of("complexity-png-best", x -> InputComplexityScore.complexity(x, Compressor.PNG_BEST)));
         if (model instanceof OwnScores own) {
             for (String n : own.statistics()) {
                 s.add(OodScore.of(n, own.ownScore(n, o)::score));

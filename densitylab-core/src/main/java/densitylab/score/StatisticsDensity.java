@@ -89,6 +89,85 @@ public final class StatisticsDensity {
         return best;
     }
 
+    /** The number of statistics. */
+    public int dimensions() {
+        return centre.length;
+    }
+
+    /** The fit as JSON-ready values: centre, scale, weights, means, the covariances' Cholesky factors, BIC. */
+    public java.util.Map<String, Object> toMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("centre", list(centre));
+        m.put("scale", list(scale));
+        double[] w = new double[logWeights.length];
+        for (int j = 0; j < w.length; j++) {
+            w[j] = Math.exp(logWeights[j]);
+        }
+        m.put("weights", list(w));
+        m.put("means", java.util.Arrays.stream(means).map(StatisticsDensity::list).toList());
+        m.put("cholesky", java.util.Arrays.stream(chol).map(l -> java.util.Arrays.stream(l).map(StatisticsDensity::list).toList()).toList());
+        m.put("bic", bic);
+        return m;
+    }
+
+    /**
+     * The fit {@link #toMap} described.
+     *
+     * @throws IllegalArgumentException for missing or inconsistent entries
+     */
+    public static StatisticsDensity fromMap(java.util.Map<?, ?> m) {
+        try {
+            double[] centre = vector(m.get("centre"));
+            double[] scale = vector(m.get("scale"));
+            double[] w = vector(m.get("weights"));
+            java.util.List<?> mu = (java.util.List<?>) m.get("means");
+            java.util.List<?> ch = (java.util.List<?>) m.get("cholesky");
+            int d = centre.length;
+            int k = w.length;
+            if (scale.length != d || mu.size() != k || ch.size() != k) {
+                throw new IllegalArgumentException("sizes disagree");
+            }
+            double[][] means = new double[k][];
+            double[][][] covs = new double[k][d][d];
+            for (int j = 0; j < k; j++) {
+                means[j] = vector(mu.get(j));
+                java.util.List<?> rows = (java.util.List<?>) ch.get(j);
+                double[][] l = new double[d][];
+                for (int a = 0; a < d; a++) {
+                    l[a] = vector(rows.get(a));
+                }
+                for (int a = 0; a < d; a++) { // the covariance back from its factor: L L^T
+                    for (int b = 0; b < d; b++) {
+                        double s = 0;
+                        for (int c = 0; c < d; c++) {
+                            s += l[a][c] * l[b][c];
+                        }
+                        covs[j][a][b] = s;
+                    }
+                }
+                if (means[j].length != d) {
+                    throw new IllegalArgumentException("a mean of " + means[j].length + " dimensions for " + d);
+                }
+            }
+            return new StatisticsDensity(centre, scale, w, means, covs, ((Number) m.get("bic")).doubleValue());
+        } catch (ClassCastException | NullPointerException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("a statistics density needs centre, scale, weights, means, cholesky and bic: " + e, e);
+        }
+    }
+
+    private static java.util.List<Double> list(double[] v) {
+        return java.util.Arrays.stream(v).boxed().toList();
+    }
+
+    private static double[] vector(Object o) {
+        java.util.List<?> l = (java.util.List<?>) o;
+        double[] v = new double[l.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = ((Number) l.get(i)).doubleValue();
+        }
+        return v;
+    }
+
     /** The number of mixture components BIC chose. */
     public int components() {
         return logWeights.length;

@@ -8,7 +8,7 @@ import densitylab.nn.Units;
  * {@code typicality}: the single-input typicality test of Nalisnick et al. (2019b),
  * |bpd(x) - E_train[bpd]|: inputs far from the typical set's likelihood, on either side, are anomalous.
  */
-public final class TypicalityScore implements OodScore {
+public final class TypicalityScore implements FittedScore {
     private final DensityModel model;
     private double trainMean = Double.NaN;
 
@@ -34,6 +34,20 @@ public final class TypicalityScore implements OodScore {
         }
         trainMean = mean;
         return this;
+    }
+
+    /** {"train_mean": the mean bits/dim learned by fit}. */
+    @Override
+    public java.util.Map<String, Object> fittedState() {
+        return java.util.Map.of("train_mean", trainMean);
+    }
+
+    @Override
+    public void restoreState(java.util.Map<String, Object> state) {
+        if (!(state.get("train_mean") instanceof Number n)) {
+            throw new IllegalArgumentException("typicality's state needs a number train_mean, got " + state);
+        }
+        withTrainMean(n.doubleValue());
     }
 
     /** The mean training bits/dim learned by fit. */

@@ -93,6 +93,23 @@ class OodDetectorTest {
     }
 
     @Test
+    void theCombinedScoreKeepsItsFittedDensityThroughABundle() throws Exception {
+        OodDetector c = OodDetector.fit(model, null, List.of(), "combined", ScoreOptions.defaults(), train, validation,
+                "fashion-mnist:test", 0.95, Preprocessing.Resize.REJECT);
+        Path f = tmp.resolve("combined.zip");
+        c.save(f);
+        OodDetector back = OodDetector.load(f);
+        assertThat(back.score(mnist)).containsExactly(c.score(mnist));
+        assertThat(back.calibration()).isEqualTo(c.calibration());
+        // the state names its statistics; a density of other statistics is refused
+        assertThat(c.fittedState().get("statistics")).isEqualTo(List.of("likelihood", "complexity-png-best"));
+        java.util.Map<String, Object> wrong = new java.util.HashMap<>(c.fittedState());
+        wrong.put("statistics", List.of("likelihood"));
+        assertThatThrownBy(() -> new OodDetector(model, null, List.of(), "combined", ScoreOptions.defaults(), wrong,
+                c.preprocessing(), c.calibration())).hasMessageContaining("fitted on the statistics [likelihood]");
+    }
+
+    @Test
     void aBundleWithAChangedByteATruncatedBundleAndAnotherFormatVersionAreRefusedWithTheirReasons() throws Exception {
         Path f = tmp.resolve("d.zip");
         detector.save(f);

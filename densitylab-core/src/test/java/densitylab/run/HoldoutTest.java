@@ -73,8 +73,8 @@ class HoldoutTest {
         Evaluation.EvaluationResult both = Evaluation.evaluate(new EvaluateRequest(run, "fashion-mnist", List.of("noise"),
                 List.of("combined"), DataSettings.Selection.first(300), 0, ScoreOptions.defaults(), 0, 0, ds).withRuns(List.of(other)), QUIET);
         assertThat(both.outcome().rows().stream().map(x -> x.score()).toList())
-                .contains("combined+p", "combined+p:likelihood", "combined+p:p:likelihood", "combined+p:complexity-png")
-                .doesNotContain("combined+p:p:complexity-png");
+                .contains("combined+p", "combined+p:likelihood", "combined+p:p:likelihood", "combined+p:complexity-png-best")
+                .doesNotContain("combined+p:p:complexity-png-best");
         Path mnist = tmp.resolve("m");
         Training.train(TrainRequest.builder("gaussian", "mnist", mnist).limit(500).evalLimit(100).build(), QUIET);
         assertThatThrownBy(() -> Evaluation.evaluate(new EvaluateRequest(run, "fashion-mnist", List.of("noise"), List.of("combined"),

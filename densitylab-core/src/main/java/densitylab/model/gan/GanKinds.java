@@ -41,12 +41,18 @@ public final class GanKinds {
         return List.copyOf(KINDS.values());
     }
 
+    private static List<String> study(List<String> scores) {
+        List<String> s = new java.util.ArrayList<>(scores);
+        s.add("combined");
+        return s;
+    }
+
     private static PresetKind<AbstractGan> kind(String name, String description, List<String> scores) {
         return PresetKind.<AbstractGan>builder(name, description, (shape, p, seed) -> create(name, shape, p, seed), AbstractGan::restore)
                 .defaults(defaults(name)).presets(presets(), "small")
                 .learningRate(LEARNING_RATE)
                 .stepShareOfBudget(0.97) // no bits/dim to compute after training; standing statistics and 100 samples take seconds
-                .noLikelihood().ownScores(scores).defaultScores(scores).studyScores(scores)
+                .noLikelihood().ownScores(scores).defaultScores(scores).studyScores(study(scores))
                 .training((m, train, test, s) -> {
                     StringBuilder sizes = new StringBuilder();
                     for (Player p : m.players()) {

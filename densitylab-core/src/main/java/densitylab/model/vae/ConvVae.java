@@ -1,6 +1,7 @@
 package densitylab.model.vae;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -203,22 +204,41 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
         return perImage(images, 1, this::elbo);
     }
 
+    /** The last set {@link #statistics(ImageSet)} was asked for (identity) and its rows. */
+    private ImageSet statisticsOf;
+    private double[][] statisticsValue;
+
+    /**
+     * Three statistics per image from one encoder pass and two decodes: the ELBO's rate KL(q(z|x) || p(z)) and
+     * distortion -log p(x|z) at one seeded sample, both in bits/dim, and the reconstruction error at E[q(z|x)] (as
+     * {@link #reconstructionError}). Rows in that order; remembered for the last set.
+     */
+    public synchronized double[][] statistics(ImageSet images) {
+        if (images == statisticsOf) {
+            return statisticsValue;
+        }
+        Shapes.check(this, images);
+        float toBpd = (float) (1 / (net.dims() * Math.log(2)));
+        double[][] v = VaeScoring.perImageColumns(this, net, images, 3, (x, eps) -> {
+            NDList q = encode(x);
+            NDList parts = VaeObjectives.elboParts(net, x, q.get(0), q.get(1), eps);
+            NDArray rec = net.decoder.mode(decode(q.get(0)));
+            NDArray mse = rec.sub(x).div(255f).square().reshape(x.getShape().get(0), -1).mean(new int[] {1});
+            return NDArrays.stack(new NDList(parts.get(1).mul(toBpd), parts.get(0).mul(-toBpd), mse), 1);
+        });
+        statisticsOf = images;
+        statisticsValue = v;
+        return v;
+    }
+
     /** The ELBO's rate, KL(q(z|x) || p(z)), in bits per dimension per image. */
     public double[] rate(ImageSet images) {
-        double toBpd = 1 / (net.dims() * Math.log(2));
-        return perImage(images, 1, (x, eps) -> {
-            NDList q = encode(x);
-            return VaeObjectives.elboParts(net, x, q.get(0), q.get(1), eps).get(1).mul((float) toBpd);
-        });
+        return statistics(images)[0].clone();
     }
 
     /** The ELBO's distortion, -log p(x|z) at one seeded sample z ~ q(z|x), in bits per dimension per image. */
     public double[] distortion(ImageSet images) {
-        double toBpd = -1 / (net.dims() * Math.log(2));
-        return perImage(images, 1, (x, eps) -> {
-            NDList q = encode(x);
-            return VaeObjectives.elboParts(net, x, q.get(0), q.get(1), eps).get(0).mul((float) toBpd);
-        });
+        return statistics(images)[1].clone();
     }
 
     /** The IWAE estimate of log p(x) in nats per image with k seeded samples. */

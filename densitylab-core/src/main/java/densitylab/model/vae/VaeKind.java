@@ -55,7 +55,7 @@ public final class VaeKind {
 
     private static List<String> studyScores() {
         List<String> s = new ArrayList<>(List.of("likelihood", "typicality", "input-complexity", "input-complexity-bzip2"));
-        s.addAll(List.of("elbo", "reconstruction", "likelihood-regret", "likelihood-regret-encoder"));
+        s.addAll(List.of("elbo", "reconstruction", "likelihood-regret", "likelihood-regret-encoder", "combined"));
         return s;
     }
 

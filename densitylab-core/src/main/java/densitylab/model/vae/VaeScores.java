@@ -27,7 +27,7 @@ final class VaeScores {
             case "iwae" -> x -> Units.bitsPerDim(vae.iwae(x, o.iwaeSamples()), x.dims());
             case "rate" -> vae::rate;
             case "distortion" -> vae::distortion;
-            case "reconstruction" -> vae::reconstructionError;
+            case "reconstruction" -> x -> vae.statistics(x)[2].clone(); // one pass with rate and distortion
             case "likelihood-regret" -> new LikelihoodRegret(vae, o.regretSteps(), o.regretLr(), LikelihoodRegret.Variant.POSTERIOR)::regret;
             case "likelihood-regret-encoder" ->
                     new LikelihoodRegret(vae, o.encoderSteps(), o.encoderLr(), LikelihoodRegret.Variant.ENCODER)::regret;

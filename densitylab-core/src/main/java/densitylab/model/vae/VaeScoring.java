@@ -32,6 +32,31 @@ final class VaeScoring {
     }
 
     /**
+     * Per-image values of several statistics at once: fn(x, noise) gives a (B, cols) array; the result holds one row per
+     * statistic. Batching and noise as {@link #perImage}.
+     */
+    static double[][] perImageColumns(ConvVae vae, VaeNetwork net, ImageSet images, int cols, BiFunction<NDArray, NDArray, NDArray> fn) {
+        double[][] out = new double[cols][images.size()];
+        int o = 0;
+        int batch = Math.max(1, Math.min(256, net.decodesPerChunk() / 2));
+        try (Progress pb = Progress.bar("vae statistics", images.size())) {
+            for (ImageSet part : images.batches(batch)) {
+                try (NDManager sub = Scopes.open(net.manager, net.parameters)) {
+                    float[] v = fn.apply(part.toNDArray(sub), vae.scoringNoise(sub, part, 1)).toFloatArray();
+                    for (int i = 0; i < part.size(); i++) {
+                        for (int c = 0; c < cols; c++) {
+                            out[c][o + i] = v[i * cols + c];
+                        }
+                    }
+                    o += part.size();
+                }
+                pb.stepBy(part.size());
+            }
+        }
+        return out;
+    }
+
+    /**
      * Per-image values of fn(x, noise) over images in batches of at most {@link VaeNetwork#decodesPerChunk} decodes (at
      * least one image), inside scopes, with each image's seeded noise (B, K, L) from vae's scoring noise.
      */
