@@ -128,9 +128,28 @@ public final class RunScores {
             out.add(s);
             if (combined != null) { // each statistic alone beside the combination: what drives it
                 out.addAll(combined.statisticViews());
+                forgetIfStatisticsChanged(rf, combined, log);
             }
         }
         return out;
+    }
+
+    /**
+     * Cached columns of a combination are only valid for the statistics they were computed with: RUN/scores/NAME.statistics
+     * records them, and a change (another densitylab version, other runs) removes the old columns before scoring.
+     */
+    static void forgetIfStatisticsChanged(RunFolder rf, densitylab.score.CombinedScore combined, RunLog log) throws IOException {
+        java.nio.file.Path stamp = rf.scores().resolve(combined.name() + ".statistics");
+        String now = String.join(",", combined.statisticNames());
+        if (java.nio.file.Files.isRegularFile(stamp) && !java.nio.file.Files.readString(stamp).strip().equals(now)) {
+            List<String> stale = new ArrayList<>(List.of(combined.name()));
+            combined.statisticViews().forEach(v -> stale.add(v.name()));
+            if (rf.forgetScores(stale) > 0) {
+                log.note(combined.name() + " combines other statistics than its cached columns (" + now + "): computing them again");
+            }
+        }
+        java.nio.file.Files.createDirectories(rf.scores());
+        densitylab.io.AtomicFiles.writeString(stamp, now + "\n");
     }
 
     /** The combined score's statistics: this run's model's, then each other run's (prefixed RUN:). */

@@ -66,6 +66,30 @@ class HoldoutTest {
         r.outcome().rows().stream().filter(x -> x.score().equals("combined"))
                 .forEach(x -> assertThat(x.metrics().auroc()).as(x.out()).isGreaterThan(0.95));
 
+        // cached combined columns of another statistic set are computed again, not reused
+        Path stamp = rf.scores().resolve("combined.statistics");
+        assertThat(java.nio.file.Files.readString(stamp).strip()).isEqualTo("likelihood,likelihood-ratio,complexity-png-best");
+        java.nio.file.Files.writeString(stamp, "likelihood\n");
+        List<String> notes = new java.util.ArrayList<>();
+        RunLog noting = new RunLog() {
+            @Override
+            public void info(String line) {
+            }
+
+            @Override
+            public void note(String line) {
+                notes.add(line);
+            }
+        };
+        Evaluation.EvaluationResult again = Evaluation.evaluate(new EvaluateRequest(run, "fashion-mnist", List.of("noise", "constant"),
+                List.of("likelihood", "combined"), DataSettings.Selection.first(500), 0, ScoreOptions.defaults(), 0, 0, ds), noting);
+        assertThat(notes).anySatisfy(n -> assertThat(n).contains("combined combines other statistics"));
+        double[] before = r.outcome().scores().get("combined").get("noise");
+        double[] after = again.outcome().scores().get("combined").get("noise");
+        for (int i = 0; i < before.length; i++) { // the same fit again, to float rounding
+            assertThat(after[i]).isCloseTo(before[i], org.assertj.core.api.Assertions.within(1e-9 * Math.abs(before[i]) + 1e-9));
+        }
+
         // another run's model joins the combination, under its own name; a model of other data is refused
         Path other = tmp.resolve("p");
         Training.train(TrainRequest.builder("ppca", "fashion-mnist", other).limit(3000).holdout(1000).seed(4).evalLimit(200)
