@@ -59,6 +59,28 @@ public final class PresetKind<M extends GenerativeModel & TrainableModel> implem
         this.traits = b;
     }
 
+    /** A family's kinds by name, in their order. */
+    public static <M extends GenerativeModel & TrainableModel> Map<String, PresetKind<M>> byName(List<PresetKind<M>> kinds) {
+        Map<String, PresetKind<M>> m = new LinkedHashMap<>();
+        kinds.forEach(k -> m.put(k.name(), k));
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * An untrained model of the kind called name among a family's kinds.
+     *
+     * @param family what the kinds are, for the error ("flow", "GAN")
+     * @throws IllegalArgumentException for a name not among them, listing them
+     */
+    public static <M extends GenerativeModel & TrainableModel> M build(Map<String, PresetKind<M>> kinds, String family, String name,
+                                                                       int[] shape, Map<String, String> given, long seed) {
+        PresetKind<M> k = kinds.get(name);
+        if (k == null) {
+            throw new IllegalArgumentException("unknown " + family + " '" + name + "'; known: " + String.join(", ", kinds.keySet()));
+        }
+        return k.build(shape, given, seed);
+    }
+
     /** A kind called name, built by factory and restored by restorer; the builder sets the rest. */
     public static <M extends GenerativeModel & TrainableModel> Builder<M> builder(String name, String description,
                                                                                   Factory<M> factory, Restorer<M> restorer) {

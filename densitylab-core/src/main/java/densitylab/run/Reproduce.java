@@ -186,10 +186,10 @@ public final class Reproduce {
     private static List<String> scoresFor(String m, int k) {
         ModelKind kind = ModelKinds.get(m);
         List<String> s = new ArrayList<>(kind.studyScores());
-        if (kind.hasLikelihood()) {
-            s.add(4 <= s.size() ? 4 : s.size(), "likelihood-ratio");
+        if (kind.hasLikelihood()) { // every run here has a background model; networks an ensemble when k > 1
+            s.add("likelihood-ratio");
             if (kind.trainedByGradient() && k > 1) {
-                s.add(5 <= s.size() ? 5 : s.size(), "waic");
+                s.add("waic");
             }
         }
         return s;

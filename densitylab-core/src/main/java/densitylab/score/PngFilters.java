@@ -70,23 +70,16 @@ final class PngFilters {
 
     /** Filter type t's value (0..255) of byte x of row y. */
     static int filter(int t, byte[] rows, int y, int x, int stride, int bpp) {
-        int raw = rows[y * stride + x] & 0xff;
-        int a = x >= bpp ? rows[y * stride + x - bpp] & 0xff : 0;
-        int b = y > 0 ? rows[(y - 1) * stride + x] & 0xff : 0;
-        int c = x >= bpp && y > 0 ? rows[(y - 1) * stride + x - bpp] & 0xff : 0;
-        int pred = switch (t) {
-            case 0 -> 0;
-            case 1 -> a;
-            case 2 -> b;
-            case 3 -> (a + b) / 2;
-            case 4 -> paeth(a, b, c);
-            default -> throw new IllegalArgumentException("PNG filter type " + t);
-        };
-        return (raw - pred) & 0xff;
+        return ((rows[y * stride + x] & 0xff) - predict(t, rows, y, x, stride, bpp)) & 0xff;
     }
 
     /** The inverse of {@link #filter}: the raw byte from the filtered one and the already reconstructed rows. */
     static int unfilter(int t, int filtered, byte[] rows, int y, int x, int stride, int bpp) {
+        return (filtered + predict(t, rows, y, x, stride, bpp)) & 0xff;
+    }
+
+    /** Filter type t's prediction of byte x of row y from its left (a), upper (b) and upper-left (c) neighbours. */
+    private static int predict(int t, byte[] rows, int y, int x, int stride, int bpp) {
         int a = x >= bpp ? rows[y * stride + x - bpp] & 0xff : 0;
         int b = y > 0 ? rows[(y - 1) * stride + x] & 0xff : 0;
         int c = x >= bpp && y > 0 ? rows[(y - 1) * stride + x - bpp] & 0xff : 0;
@@ -98,7 +91,7 @@ final class PngFilters {
             case 4 -> paeth(a, b, c);
             default -> throw new IllegalArgumentException("PNG filter type " + t);
         };
-        return (filtered + pred) & 0xff;
+        return pred;
     }
 
     static int paeth(int a, int b, int c) {

@@ -17,8 +17,8 @@ import java.util.Set;
  * through {@link OwnScores} (named by its {@link ModelKind#ownScores()}), with errors that say which models a score needs.
  */
 public final class Scores {
-    /** The scores of any likelihood (and of its related models), built here. */
-    public static final List<String> LIKELIHOOD_SCORES = List.of("likelihood", "typicality", "likelihood-ratio", "input-complexity",
+    /** The scores built here for any model (from its likelihood, its related models, or its statistics), not by a family. */
+    public static final List<String> GENERAL_SCORES = List.of("likelihood", "typicality", "likelihood-ratio", "input-complexity",
             "input-complexity-bzip2", "input-complexity-deflate", "waic", "combined");
 
     /** Every score name this build knows: those of any likelihood, then the families' own. */
@@ -28,7 +28,7 @@ public final class Scores {
     }
 
     private static List<String> allNames() {
-        Set<String> all = new LinkedHashSet<>(LIKELIHOOD_SCORES);
+        Set<String> all = new LinkedHashSet<>(GENERAL_SCORES);
         for (ModelKind k : ModelKinds.all()) {
             all.addAll(k.ownScores());
         }
@@ -40,7 +40,7 @@ public final class Scores {
      * not a wrapper of its likelihood.
      */
     public static boolean needsTheModel(String name) {
-        return !LIKELIHOOD_SCORES.contains(name) && NAMES.contains(name);
+        return !GENERAL_SCORES.contains(name) && NAMES.contains(name);
     }
 
     /** The scores computed when none are named: the model kind's {@link ModelKind#defaultScores()}. */

@@ -21,15 +21,9 @@ public final class ArKinds {
     private ArKinds() {
     }
 
-    private static final Map<String, PresetKind<AutoregressiveModel>> KINDS = new LinkedHashMap<>();
-
-    static {
-        for (PresetKind<AutoregressiveModel> k : List.of(
+    private static final Map<String, PresetKind<AutoregressiveModel>> KINDS = PresetKind.byName(List.of(
                 kind(PIXELCNN, "gated PixelCNN (van den Oord et al. 2016): vertical and horizontal stacks, 256-way softmax per sub-pixel"),
-                kind(PIXELCNNPP, "PixelCNN++ (Salimans et al. 2017): gated resnets at three resolutions, discretized logistic mixture"))) {
-            KINDS.put(k.name(), k);
-        }
-    }
+                kind(PIXELCNNPP, "PixelCNN++ (Salimans et al. 2017): gated resnets at three resolutions, discretized logistic mixture")));
 
     /** Both kinds. */
     public static List<ModelKind> all() {
@@ -64,11 +58,7 @@ public final class ArKinds {
 
     /** Builds an untrained model of a kind for a shape [C, H, W]; given params are merged over the preset's. */
     public static AutoregressiveModel build(String kind, int[] shape, Map<String, String> given, long seed) {
-        PresetKind<AutoregressiveModel> k = KINDS.get(kind);
-        if (k == null) {
-            throw new IllegalArgumentException("unknown autoregressive model '" + kind + "'; known: " + String.join(", ", KINDS.keySet()));
-        }
-        return k.build(shape, given, seed);
+        return PresetKind.build(KINDS, "autoregressive model", kind, shape, given, seed);
     }
 
     private static AutoregressiveModel create(String kind, int[] shape, Map<String, String> p, long seed) {

@@ -20,15 +20,9 @@ public final class FlowKinds {
     /** Warm-up and clipping that keep a flow's first steps stable (a 30-minute Glow diverged without them). */
     static final TrainingRecipe RECIPE = new TrainingRecipe(200, 50);
 
-    private static final Map<String, PresetKind<FlowModel>> KINDS = new LinkedHashMap<>();
-
-    static {
-        for (PresetKind<FlowModel> k : List.of(
+    private static final Map<String, PresetKind<FlowModel>> KINDS = PresetKind.byName(List.of(
                 kind("realnvp", "RealNVP (Dinh et al. 2017): checkerboard and channel affine couplings, multi-scale factor-out"),
-                kind("glow", "Glow (Kingma & Dhariwal 2018): ActNorm, LU 1x1 convolutions, affine couplings, learned split priors"))) {
-            KINDS.put(k.name(), k);
-        }
-    }
+                kind("glow", "Glow (Kingma & Dhariwal 2018): ActNorm, LU 1x1 convolutions, affine couplings, learned split priors")));
 
     /** Both flow kinds. */
     public static List<ModelKind> all() {
@@ -46,11 +40,7 @@ public final class FlowKinds {
 
     /** Builds an untrained flow of a kind for a shape; params are merged over the kind's defaults. */
     public static FlowModel build(String kind, int[] shape, Map<String, String> given, long seed) {
-        PresetKind<FlowModel> k = KINDS.get(kind);
-        if (k == null) {
-            throw new IllegalArgumentException("unknown flow '" + kind + "'; known: " + String.join(", ", KINDS.keySet()));
-        }
-        return k.build(shape, given, seed);
+        return PresetKind.build(KINDS, "flow", kind, shape, given, seed);
     }
 
     private static FlowModel create(String kind, int[] shape, Map<String, String> p, long seed) {

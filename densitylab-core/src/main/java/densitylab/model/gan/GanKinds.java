@@ -23,18 +23,12 @@ public final class GanKinds {
     private GanKinds() {
     }
 
-    private static final Map<String, PresetKind<AbstractGan>> KINDS = new LinkedHashMap<>();
-
-    static {
-        for (PresetKind<AbstractGan> k : List.of(
+    private static final Map<String, PresetKind<AbstractGan>> KINDS = PresetKind.byName(List.of(
                 kind(DCGAN, "DCGAN (Radford et al. 2016): generator and discriminator; logistic loss or WGAN-GP (gp=10), "
                         + "spectral=true; no likelihood, a discriminator score", List.of(GanModel.DISCRIMINATOR)),
                 kind(GANOMALY, "GANomaly (Akcay et al. 2018): encoder-decoder-encoder generator and discriminator; "
                         + "latent-distance, reconstruction and discriminator scores",
-                        List.of(Ganomaly.LATENT_DISTANCE, Ganomaly.RECONSTRUCTION, GanModel.DISCRIMINATOR)))) {
-            KINDS.put(k.name(), k);
-        }
-    }
+                        List.of(Ganomaly.LATENT_DISTANCE, Ganomaly.RECONSTRUCTION, GanModel.DISCRIMINATOR))));
 
     /** Both kinds. */
     public static List<ModelKind> all() {
@@ -100,11 +94,7 @@ public final class GanKinds {
 
     /** Builds an untrained GAN of a kind for a shape [C, H, W]; given params are merged over the preset's. */
     public static TrainableModel build(String kind, int[] shape, Map<String, String> given, long seed) {
-        PresetKind<AbstractGan> k = KINDS.get(kind);
-        if (k == null) {
-            throw new IllegalArgumentException("unknown GAN '" + kind + "'; known: " + String.join(", ", KINDS.keySet()));
-        }
-        return k.build(shape, given, seed);
+        return PresetKind.build(KINDS, "GAN", kind, shape, given, seed);
     }
 
     private static AbstractGan create(String kind, int[] shape, Map<String, String> p, long seed) {

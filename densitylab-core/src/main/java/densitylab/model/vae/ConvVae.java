@@ -196,7 +196,7 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
     /** Per-image values of fn(x, noise) ({@link VaeScoring#perImage}). */
     double[] perImage(ImageSet images, int k, java.util.function.BiFunction<NDArray, NDArray, NDArray> fn) {
         Shapes.check(this, images);
-        return VaeScoring.perImage(this, net, images, k, fn);
+        return VaeScoring.perImage(this, net, images, k, 1, k, fn)[0];
     }
 
     /** The ELBO in nats per image (one seeded sample, analytic KL). */
@@ -219,7 +219,7 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
         }
         Shapes.check(this, images);
         float toBpd = (float) (1 / (net.dims() * Math.log(2)));
-        double[][] v = VaeScoring.perImageColumns(this, net, images, 3, (x, eps) -> {
+        double[][] v = VaeScoring.perImage(this, net, images, 1, 3, 2, (x, eps) -> {
             NDList q = encode(x);
             NDList parts = VaeObjectives.elboParts(net, x, q.get(0), q.get(1), eps);
             NDArray rec = net.decoder.mode(decode(q.get(0)));

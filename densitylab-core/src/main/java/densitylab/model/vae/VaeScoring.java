@@ -32,46 +32,25 @@ final class VaeScoring {
     }
 
     /**
-     * Per-image values of several statistics at once: fn(x, noise) gives a (B, cols) array; the result holds one row per
-     * statistic. Batching and noise as {@link #perImage}.
+     * Per-image values of cols statistics at once: fn(x, noise) gives a (B, cols) array (or (B) for one), from batches of
+     * images that each take decodesPerImage decodes, at most {@link VaeNetwork#decodesPerChunk} decodes a batch (at least
+     * one image), inside scopes, with each image's seeded noise (B, K, L) from vae's scoring noise. One row per statistic.
      */
-    static double[][] perImageColumns(ConvVae vae, VaeNetwork net, ImageSet images, int cols, BiFunction<NDArray, NDArray, NDArray> fn) {
+    static double[][] perImage(ConvVae vae, VaeNetwork net, ImageSet images, int k, int cols, int decodesPerImage,
+                               BiFunction<NDArray, NDArray, NDArray> fn) {
         double[][] out = new double[cols][images.size()];
         int o = 0;
-        int batch = Math.max(1, Math.min(256, net.decodesPerChunk() / 2));
-        try (Progress pb = Progress.bar("vae statistics", images.size())) {
+        int batch = Math.max(1, Math.min(256, net.decodesPerChunk() / Math.max(1, decodesPerImage)));
+        try (Progress pb = Progress.bar(k > 1 ? "vae, " + k + " samples" : "vae", images.size())) {
             for (ImageSet part : images.batches(batch)) {
                 try (NDManager sub = Scopes.open(net.manager, net.parameters)) {
-                    float[] v = fn.apply(part.toNDArray(sub), vae.scoringNoise(sub, part, 1)).toFloatArray();
+                    float[] v = fn.apply(part.toNDArray(sub), vae.scoringNoise(sub, part, k)).toFloatArray();
                     for (int i = 0; i < part.size(); i++) {
                         for (int c = 0; c < cols; c++) {
                             out[c][o + i] = v[i * cols + c];
                         }
                     }
                     o += part.size();
-                }
-                pb.stepBy(part.size());
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Per-image values of fn(x, noise) over images in batches of at most {@link VaeNetwork#decodesPerChunk} decodes (at
-     * least one image), inside scopes, with each image's seeded noise (B, K, L) from vae's scoring noise.
-     */
-    static double[] perImage(ConvVae vae, VaeNetwork net, ImageSet images, int k, BiFunction<NDArray, NDArray, NDArray> fn) {
-        double[] out = new double[images.size()];
-        int o = 0;
-        int batch = Math.max(1, Math.min(256, net.decodesPerChunk() / Math.max(1, k)));
-        try (Progress pb = Progress.bar(k > 1 ? "vae, " + k + " samples" : "vae", images.size())) {
-            for (ImageSet part : images.batches(batch)) {
-                try (NDManager sub = Scopes.open(net.manager, net.parameters)) {
-                    NDArray x = part.toNDArray(sub);
-                    float[] v = fn.apply(x, vae.scoringNoise(sub, part, k)).toFloatArray();
-                    for (float f : v) {
-                        out[o++] = f;
-                    }
                 }
                 pb.stepBy(part.size());
             }

@@ -131,7 +131,14 @@ class GanTest {
             throws Exception {
         Dcgan m = dcgan(Map.of("preset", "tiny", "gp", "10", "spectral", Boolean.toString(spectral)), 2);
         try (NDManager sub = Scopes.open(m.manager(), m.scopeArrays())) {
-            NDArray v = sub.randomUniform(-1, 1, new Shape(3, 1, 8, 8));
+            // a seeded input: the engine's global generator made v depend on which tests ran before in the JVM, and an
+            // input whose penalty has a LeakyReLU kink within the finite difference's step failed the comparison below
+            float[] seeded = new float[3 * 64];
+            Random r = new Random(11);
+            for (int i = 0; i < seeded.length; i++) {
+                seeded[i] = 2 * r.nextFloat() - 1;
+            }
+            NDArray v = sub.create(seeded, new Shape(3, 1, 8, 8));
             // the gradient autograd gives
             NDArray x = v.duplicate();
             x.setRequiresGradient(true);
