@@ -11,6 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -70,12 +71,16 @@ final class DetectorCommand implements Callable<Integer> {
                 + "drawn with the run's seed (0 = none; after --limit).")
         int sample;
 
+        @Option(names = "--with", paramLabel = "DIR", split = ",", description = "Other run folders trained on the same data: "
+                + "their models' statistics join --score combined, and the bundle carries the models (repeatable).")
+        List<java.nio.file.Path> with = new java.util.ArrayList<>();
+
         @Override
         public Integer call() throws Exception {
             long runSeed = new RunFolder(run).readConfig().get("seed") instanceof Number n ? n.longValue() : 0;
             OodDetector d = DetectorFitting.fit(new DetectorFitting.DetectorRequest(run, score, data, tpr,
                     Preprocessing.Resize.parse(resizePolicy), new DataSettings.Selection(limit, sample, runSeed), fitLimit,
-                    scoreOptions.toOptions(), dataOptions.settings()));
+                    scoreOptions.toOptions(), dataOptions.settings(), with));
             d.save(out);
             Calibration c = d.calibration();
             System.out.printf(Locale.ROOT, "%s detector of the %s: threshold %.6g keeps %.4f of %d validation images (asked %.4f) -> %s%n",

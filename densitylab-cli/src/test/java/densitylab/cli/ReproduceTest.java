@@ -26,6 +26,10 @@ class ReproduceTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(dir.resolve("glow/background/model/model.json")).isRegularFile();
         assertThat(dir.resolve("gaussian/background/model/model.json")).isRegularFile();
+        // every model leaves 5,000 training images out, which the fitted scores are fitted on
+        JsonNode config = new ObjectMapper().readTree(dir.resolve("glow/config.json").toFile());
+        assertThat(config.get("holdout").get("count").asInt()).isEqualTo(5000);
+        assertThat(config.get("data").get("count").asInt()).isEqualTo(55000);
         JsonNode results = new ObjectMapper().readTree(dir.resolve("glow/results.json").toFile());
         java.util.Set<String> pairs = new java.util.HashSet<>();
         results.get("results").forEach(x -> pairs.add(x.get("score").asText() + "/" + x.get("out").asText()));

@@ -6,12 +6,13 @@ import java.util.List;
  * Image-set transforms used to build OOD test sets: each returns a new set named after its input
  * and the transform. Spec syntax (see {@link DataResolver}): {@code invert}, {@code hflip},
  * {@code vflip}, {@code rot90}, {@code gray}, {@code rgb}, {@code resize=HxW}, {@code scale=F}, {@code contrast=F},
- * {@code blur=SIGMA}, {@code pixel-shuffle}, {@code patch-shuffle=N}.
+ * {@code blur=SIGMA}, {@code pixel-shuffle}, {@code patch-shuffle=N}; and two selections by label: {@code class=K} keeps
+ * the images of class K, {@code without-class=K} the others (a model trained without one class meets it as novelty).
  */
 public final class SetTransforms {
     /** The transform names, for help texts. */
     public static final List<String> NAMES = List.of("invert", "hflip", "vflip", "rot90", "gray", "rgb", "resize=HxW",
-            "scale=F", "contrast=F", "blur=SIGMA", "pixel-shuffle", "patch-shuffle=N");
+            "scale=F", "contrast=F", "blur=SIGMA", "pixel-shuffle", "patch-shuffle=N", "class=K", "without-class=K");
 
     private SetTransforms() {
     }
@@ -41,8 +42,39 @@ public final class SetTransforms {
             case "blur" -> blur(set, arg == null ? 1.0 : number(op, name, arg));
             case "pixel-shuffle" -> pixelShuffle(set);
             case "patch-shuffle" -> patchShuffle(set, arg == null ? 4 : (int) number(op, name, arg));
+            case "class" -> byClass(set, op, classNumber(op, name, arg), true);
+            case "without-class" -> byClass(set, op, classNumber(op, name, arg), false);
             default -> throw new IllegalArgumentException("unknown transform '" + op + "'; known: " + String.join(", ", NAMES));
         };
+    }
+
+    private static int classNumber(String op, String name, String arg) {
+        try {
+            return Integer.parseInt(require(op, arg));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("transform '" + op + "': " + name + " takes a class number, e.g. " + name + "=3");
+        }
+    }
+
+    /** The images whose label is k (keep) or is not k (!keep). */
+    private static ImageSet byClass(ImageSet set, String op, int k, boolean keep) {
+        if (!set.hasLabels()) {
+            throw new IllegalArgumentException("transform '" + op + "' selects by label, and " + set.name()
+                    + " has no labels; use a labelled set such as fashion-mnist or mnist");
+        }
+        int[] positions = new int[set.size()];
+        int n = 0;
+        boolean seen = false;
+        for (int i = 0; i < set.size(); i++) {
+            seen |= set.label(i) == k;
+            if ((set.label(i) == k) == keep) {
+                positions[n++] = i;
+            }
+        }
+        if (!seen) {
+            throw new IllegalArgumentException("transform '" + op + "': " + set.name() + " has no image of class " + k);
+        }
+        return set.select(java.util.Arrays.copyOf(positions, n)).withName(set.name() + "+" + op);
     }
 
     private static double number(String op, String name, String arg) {

@@ -31,7 +31,8 @@ import java.util.zip.ZipOutputStream;
  * The one-file form of an {@link OodDetector}: a zip of
  * <ul>
  *   <li>{@code model/}: the model's files as {@code ModelKinds.save} writes them (parameters, model.json);</li>
- *   <li>{@code background/} and {@code ensemble/member-K/}: the related models the score needs, if any;</li>
+ *   <li>{@code background/}, {@code ensemble/member-K/} and {@code peers/peer-K/}: the related models the score needs,
+ *       if any (peers: the models whose statistics join the combined score's, named in detector.json);</li>
  *   <li>{@code detector.json}: the score and its options and fitted state, the preprocessing, the calibration with
  *       its validation statistics, and the versions that wrote it;</li>
  *   <li>{@code manifest.json}, last: the format and its version, the versions, and the SHA-256 of every other entry.</li>
@@ -65,6 +66,10 @@ public final class DetectorBundle {
             }
             for (int k = 1; k < d.ensemble().size(); k++) {
                 ModelKinds.save(d.ensemble().get(k), tmp.resolve("ensemble").resolve("member-" + (k + 1)));
+            }
+            int k = 0;
+            for (GenerativeModel peer : d.peers().values()) {
+                ModelKinds.save(peer, tmp.resolve("peers").resolve("peer-" + ++k));
             }
             Map<String, byte[]> entries = new TreeMap<>();
             for (Path f : ModelFiles.filesUnder(tmp)) {
@@ -113,6 +118,9 @@ public final class DetectorBundle {
         }
         score.put("background", d.background() != null);
         score.put("ensemble_members", d.ensemble().size());
+        if (!d.peers().isEmpty()) {
+            score.put("peers", List.copyOf(d.peers().keySet()));
+        }
         m.put("score", score);
         m.put("preprocessing", Map.of("channels", d.preprocessing().channels(), "height", d.preprocessing().height(),
                 "width", d.preprocessing().width(), "resize", d.preprocessing().resize().name().toLowerCase(java.util.Locale.ROOT)));
@@ -185,6 +193,10 @@ public final class DetectorBundle {
         for (int k = 1; k <= n; k++) {
             members.add(k == 1 ? (DensityModel) model : (DensityModel) ModelKinds.load(dir.resolve("ensemble").resolve("member-" + k)));
         }
+        Map<String, GenerativeModel> peers = new LinkedHashMap<>();
+        for (JsonNode name : score.path("peers")) {
+            peers.put(name.asText(), ModelKinds.load(dir.resolve("peers").resolve("peer-" + (peers.size() + 1))));
+        }
         JsonNode o = score.path("options");
         ScoreOptions options = new ScoreOptions(o.path("iwaeSamples").asInt(), o.path("regretSteps").asInt(), o.path("regretLr").asDouble(),
                 o.path("encoderSteps").asInt(ScoreOptions.ENCODER_STEPS), o.path("encoderLr").asDouble(ScoreOptions.ENCODER_LR));
@@ -202,7 +214,7 @@ public final class DetectorBundle {
             state = Map.of("train_mean", score.get("typicality_train_mean").asDouble());
         }
         try {
-            return new OodDetector(model, background, members, score.path("name").asText(), options, state, pre, c);
+            return new OodDetector(model, background, members, peers, score.path("name").asText(), options, state, pre, c);
         } catch (IllegalArgumentException e) {
             throw new DetectorBundleException(file + ": " + e.getMessage());
         }

@@ -33,6 +33,7 @@ public final class OodDetector {
     private final GenerativeModel model;
     private final DensityModel background;
     private final List<DensityModel> ensemble;
+    private final Map<String, GenerativeModel> peers;
     private final String scoreName;
     private final ScoreOptions options;
     private final OodScore score;
@@ -40,16 +41,18 @@ public final class OodDetector {
     private final Preprocessing preprocessing;
     private final Calibration calibration;
 
-    OodDetector(GenerativeModel model, DensityModel background, List<DensityModel> ensemble, String scoreName, ScoreOptions options,
-                Map<String, Object> fittedState, Preprocessing preprocessing, Calibration calibration) {
+    OodDetector(GenerativeModel model, DensityModel background, List<DensityModel> ensemble, Map<String, GenerativeModel> peers,
+                String scoreName, ScoreOptions options, Map<String, Object> fittedState, Preprocessing preprocessing,
+                Calibration calibration) {
         this.model = Objects.requireNonNull(model, "model");
         this.background = background;
         this.ensemble = List.copyOf(ensemble);
+        this.peers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(peers));
         this.scoreName = scoreName;
         this.options = options;
         this.preprocessing = preprocessing;
         this.calibration = calibration;
-        OodScore s = Scores.create(scoreName, model, options, RelatedModels.of(background, this.ensemble));
+        OodScore s = Scores.create(scoreName, model, options, RelatedModels.of(background, this.ensemble, this.peers));
         if (s instanceof FittedScore f) {
             if (fittedState == null) {
                 throw new IllegalArgumentException("score '" + scoreName + "' learns from in-distribution images: give them to fit it");
@@ -74,12 +77,23 @@ public final class OodDetector {
     public static OodDetector fit(GenerativeModel model, DensityModel background, List<DensityModel> ensemble, String scoreName,
                                   ScoreOptions options, ImageSet fitData, ImageSet validation, String validationSpec, double tpr,
                                   Preprocessing.Resize resize) {
+        return fit(model, background, ensemble, Map.of(), scoreName, options, fitData, validation, validationSpec, tpr, resize);
+    }
+
+    /**
+     * {@link #fit(GenerativeModel, DensityModel, List, String, ScoreOptions, ImageSet, ImageSet, String, double,
+     * Preprocessing.Resize)} with peers: models of the same images, by name, whose statistics join the combined score's
+     * (the bundle carries them).
+     */
+    public static OodDetector fit(GenerativeModel model, DensityModel background, List<DensityModel> ensemble,
+                                  Map<String, GenerativeModel> peers, String scoreName, ScoreOptions options, ImageSet fitData,
+                                  ImageSet validation, String validationSpec, double tpr, Preprocessing.Resize resize) {
         Preprocessing pre = Preprocessing.of(model.shape(), resize);
         if (!ensemble.isEmpty() && ensemble.get(0) != model) {
             throw new IllegalArgumentException("an ensemble's first member must be the detector's model itself");
         }
         Map<String, Object> state = null;
-        OodScore s = Scores.create(scoreName, model, options, RelatedModels.of(background, ensemble));
+        OodScore s = Scores.create(scoreName, model, options, RelatedModels.of(background, ensemble, peers));
         if (s instanceof FittedScore f) {
             if (fitData == null) {
                 throw new IllegalArgumentException("score '" + scoreName + "' learns from in-distribution images: give training images");
@@ -87,7 +101,7 @@ public final class OodDetector {
             f.fit(fitData);
             state = f.fittedState();
         }
-        OodDetector uncalibrated = new OodDetector(model, background, ensemble, scoreName, options, state, pre, null);
+        OodDetector uncalibrated = new OodDetector(model, background, ensemble, peers, scoreName, options, state, pre, null);
         ImageSet v;
         try {
             v = pre.apply(validation, validationSpec);
@@ -95,7 +109,7 @@ public final class OodDetector {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         Calibration c = Calibration.of(uncalibrated.scoreMatched(v), tpr, validationSpec);
-        return new OodDetector(model, background, ensemble, scoreName, options, state, pre, c);
+        return new OodDetector(model, background, ensemble, peers, scoreName, options, state, pre, c);
     }
 
     /** The model. */
@@ -128,13 +142,18 @@ public final class OodDetector {
         return background;
     }
 
+    /** The combined score's peers by name, or empty. */
+    Map<String, GenerativeModel> peers() {
+        return peers;
+    }
+
     /** WAIC's members, or empty. */
     List<DensityModel> ensemble() {
         return ensemble;
     }
 
     /** What the score learned when it was fitted (typicality's mean, the combined score's density), or null. */
-    Map<String, Object> fittedState() {
+    public Map<String, Object> fittedState() {
         return fittedState;
     }
 

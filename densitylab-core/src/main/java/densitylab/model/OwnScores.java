@@ -26,4 +26,12 @@ public interface OwnScores {
     default java.util.List<String> statistics() {
         return java.util.List.of();
     }
+
+    /**
+     * Statistics that optimise per input (a VAE's likelihood regret), tens of milliseconds an image, which the full
+     * combination ({@code combined-full}) adds to {@link #statistics()}; default none.
+     */
+    default java.util.List<String> costlyStatistics() {
+        return java.util.List.of();
+    }
 }

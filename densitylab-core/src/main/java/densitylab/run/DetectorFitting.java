@@ -28,10 +28,25 @@ public final class DetectorFitting {
      * @param fitLimit       training images for scores that learn from them (typicality)
      * @param options        the score's settings
      * @param data           where data comes from
+     * @param with           other runs trained on the same data whose models join the combined score (the bundle carries them)
      */
     public record DetectorRequest(java.nio.file.Path run, String score, String validationSpec, double tpr,
                                   Preprocessing.Resize resize, DataSettings.Selection selection, int fitLimit,
-                                  ScoreOptions options, DataSettings data) {
+                                  ScoreOptions options, DataSettings data, List<java.nio.file.Path> with) {
+        public DetectorRequest {
+            with = List.copyOf(with);
+            if (!with.isEmpty() && !densitylab.score.Scores.isCombined(score)) {
+                throw new densitylab.io.SettingException("only the combined score takes other runs' models, and the score is '"
+                        + score + "'", "with", "score");
+            }
+        }
+
+        /** Without other runs. */
+        public DetectorRequest(java.nio.file.Path run, String score, String validationSpec, double tpr,
+                               Preprocessing.Resize resize, DataSettings.Selection selection, int fitLimit,
+                               ScoreOptions options, DataSettings data) {
+            this(run, score, validationSpec, tpr, resize, selection, fitLimit, options, data, List.of());
+        }
     }
 
     /**
@@ -44,14 +59,14 @@ public final class DetectorFitting {
         DataResolver r = req.data().resolver();
         ImageSet validation = req.data().load(r, req.validationSpec(), "test", model.shape(), req.selection());
         ImageSet fitData = null;
-        if (req.score().equals("typicality") || req.score().equals("combined")) {
+        if (densitylab.score.Scores.learnsFromImages(req.score())) {
             fitData = RunScores.fitImages(rf, req.data(), r, model.shape(), req.fitLimit(), RunLog.slf4j());
         }
-        RunModels related = new RunModels(rf, model);
-        DensityModel background = (req.score().equals("likelihood-ratio") || req.score().equals("combined")) && rf.background().hasModel()
+        RunModels related = new RunModels(rf, model, req.with());
+        DensityModel background = (req.score().equals("likelihood-ratio") || densitylab.score.Scores.isCombined(req.score())) && rf.background().hasModel()
                 ? related.background() : null;
         List<DensityModel> members = req.score().equals("waic") ? related.ensemble() : new ArrayList<>();
-        return OodDetector.fit(model, background, members, req.score(), req.options(), fitData, validation, req.validationSpec(),
+        return OodDetector.fit(model, background, members, related.peers(), req.score(), req.options(), fitData, validation, req.validationSpec(),
                 req.tpr(), req.resize());
     }
 }

@@ -150,12 +150,17 @@ public final class Reproduce {
         return new ReproduceResult(report, summary);
     }
 
+    /** Training images each model leaves out (at most a tenth), for the scores fitted on in-distribution images. */
+    static final int HOLDOUT = 5000;
+
     /** Trains model into run unless a finished run with its background (and ensemble) is there; resumes an unfinished one. */
     private void train(String m, Path run, double mins, int k, int n) throws Exception {
         RunFolder rf = new RunFolder(run);
         ModelKind kind = ModelKinds.get(m);
         boolean deep = kind.trainedByGradient();
-        TrainRequest.Builder a = TrainRequest.builder(m, in, run).seed(seed).background(background)
+        // the holdout: images no model trains on, which the combined score and typicality are fitted on
+        int holdout = Math.min(HOLDOUT, data.resolver().load(in, "train").size() / 10);
+        TrainRequest.Builder a = TrainRequest.builder(m, in, run).seed(seed).background(background).holdout(holdout)
                 .evalLimit(n > 0 ? n : 2000).dataSettings(data);
         if (deep) {
             a.minutesEach(mins).backgroundMinutes(quick ? Math.min(1.0, mins) : mins);

@@ -10,17 +10,53 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The background model and ensemble members of a run folder, loaded when a score first asks for them. */
+/**
+ * The background model and ensemble members of a run folder, loaded when a score first asks for them, and the models
+ * of other runs trained on the same data as the combined score's peers.
+ */
 public final class RunModels implements RelatedModels {
     private final RunFolder rf;
     private final GenerativeModel scored;
     private DensityModel background;
     private List<DensityModel> ensemble;
+    private final java.util.Map<String, GenerativeModel> peers;
 
     /** scored: the run's own model, already loaded (member 1 of an ensemble, not loaded again). */
     public RunModels(RunFolder rf, GenerativeModel scored) {
         this.rf = rf;
         this.scored = scored;
+        this.peers = java.util.Map.of();
+    }
+
+    /**
+     * With the models of the runs in with as peers, named by their folders' names, loaded now.
+     *
+     * @throws IllegalArgumentException when a run in with was trained on other data or images of another shape, or two
+     *                                  share a folder name
+     */
+    public RunModels(RunFolder rf, GenerativeModel scored, List<java.nio.file.Path> with) throws IOException {
+        this.rf = rf;
+        this.scored = scored;
+        java.util.Map<String, GenerativeModel> p = new java.util.LinkedHashMap<>();
+        String spec = with.isEmpty() ? null : rf.trainingSpec("the combined score");
+        for (java.nio.file.Path dir : with) {
+            RunFolder other = new RunFolder(dir);
+            GenerativeModel m = other.loadModel();
+            if (!java.util.Arrays.equals(m.shape(), scored.shape()) || !spec.equals(other.trainingSpec("the combined score"))) {
+                throw new IllegalArgumentException(dir + " holds a model of other images (" + other.trainingSpec("its training")
+                        + ") than " + rf.dir() + "'s (" + spec + "): the combined score combines models of the same data");
+            }
+            String name = dir.toAbsolutePath().normalize().getFileName().toString();
+            if (p.put(name, m) != null) {
+                throw new IllegalArgumentException("two runs joining the combined score are named '" + name + "': rename one folder");
+            }
+        }
+        this.peers = java.util.Collections.unmodifiableMap(p);
+    }
+
+    @Override
+    public java.util.Map<String, GenerativeModel> peers() {
+        return peers;
     }
 
     @Override

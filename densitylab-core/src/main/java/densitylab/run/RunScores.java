@@ -94,8 +94,8 @@ public final class RunScores {
 
     /**
      * {@link #create(RunFolder, GenerativeModel, MemoizedDensity, List, ScoreOptions, TrainingData, RunLog)} with other
-     * runs trained on the same data, whose models' statistics (all but the compressed lengths, which do not depend on a
-     * model) join the combined score's, named RUN:STATISTIC.
+     * runs trained on the same data, whose models' statistics join the combined score's as peers
+     * ({@link Scores#statistics}).
      *
      * @throws IllegalArgumentException when another run's model takes images of another shape or data
      */
@@ -106,16 +106,15 @@ public final class RunScores {
         if (chosen.isEmpty()) {
             throw new IllegalArgumentException("model '" + model.kind() + "' supports no default score; name one");
         }
-        RunModels related = new RunModels(rf, model);
+        RunModels related = new RunModels(rf, model, with);
         GenerativeModel likelihoodOnce = likelihood != null ? likelihood : model;
         List<OodScore> out = new ArrayList<>();
         for (String n : chosen) {
-            // with other runs the combination gets their names, so that cached columns of another combination are not reused
-            String combinedName = "combined" + String.join("", with.stream().map(p -> "+" + p.getFileName()).toList());
-            densitylab.score.CombinedScore combined = n.equals("combined") ? new densitylab.score.CombinedScore(combinedName,
-                    combinedStatistics(rf, model, likelihoodOnce instanceof DensityModel d ? d : null, options, related, with), 0) : null;
+            densitylab.score.CombinedScore combined = Scores.isCombined(n) ? new densitylab.score.CombinedScore(Scores.combinedName(n, related),
+                    Scores.statistics(model, likelihoodOnce instanceof DensityModel d ? d : null, options, related,
+                            n.equals("combined-full")), 0) : null;
             OodScore s = combined != null ? combined : Scores.create(n, Scores.needsTheModel(n) ? model : likelihoodOnce, options, related);
-            if (n.equals("typicality") || n.equals("combined")) {
+            if (Scores.learnsFromImages(n)) {
                 rf.trainingSpec("the " + n + " score"); // fails now, before any scoring, if the run names no training data
                 s = new FitOnFirstUse(s, () -> {
                     ImageSet images = train.load();
@@ -136,43 +135,22 @@ public final class RunScores {
 
     /**
      * Cached columns of a combination are only valid for the statistics they were computed with: RUN/scores/NAME.statistics
-     * records them, and a change (another densitylab version, other runs) removes the old columns before scoring.
+     * records them, and a change (another densitylab version, other runs) or a missing record removes the old columns
+     * before scoring.
      */
     static void forgetIfStatisticsChanged(RunFolder rf, densitylab.score.CombinedScore combined, RunLog log) throws IOException {
         java.nio.file.Path stamp = rf.scores().resolve(combined.name() + ".statistics");
-        String now = String.join(",", combined.statisticNames());
-        if (java.nio.file.Files.isRegularFile(stamp) && !java.nio.file.Files.readString(stamp).strip().equals(now)) {
+        String now = combined.signature();
+        // no stamp: columns written before stamps, of unknown statistics
+        if (!java.nio.file.Files.isRegularFile(stamp) || !java.nio.file.Files.readString(stamp).strip().equals(now)) {
             List<String> stale = new ArrayList<>(List.of(combined.name()));
             combined.statisticViews().forEach(v -> stale.add(v.name()));
             if (rf.forgetScores(stale) > 0) {
-                log.note(combined.name() + " combines other statistics than its cached columns (" + now + "): computing them again");
+                log.note(combined.name() + " combines other statistics or settings than its cached columns: computing them again");
             }
         }
         java.nio.file.Files.createDirectories(rf.scores());
         densitylab.io.AtomicFiles.writeString(stamp, now + "\n");
-    }
-
-    /** The combined score's statistics: this run's model's, then each other run's (prefixed RUN:). */
-    static List<OodScore> combinedStatistics(RunFolder rf, GenerativeModel model, DensityModel likelihood, ScoreOptions options,
-                                             RunModels related, List<java.nio.file.Path> with) throws IOException {
-        List<OodScore> stats = new ArrayList<>(Scores.statistics(model, likelihood, options, related));
-        String spec = rf.trainingSpec("the combined score");
-        for (java.nio.file.Path p : with) {
-            RunFolder other = new RunFolder(p);
-            GenerativeModel m = other.loadModel();
-            if (!java.util.Arrays.equals(m.shape(), model.shape()) || !spec.equals(other.trainingSpec("the combined score"))) {
-                throw new IllegalArgumentException(p + " holds a model of other images (" + other.trainingSpec("its training")
-                        + ") than " + rf.dir() + "'s (" + spec + "): the combined score combines models of the same data");
-            }
-            String prefix = p.getFileName() + ":";
-            for (OodScore s : Scores.statistics(m, m instanceof DensityModel d ? new MemoizedDensity(d) : null, options,
-                    new RunModels(other, m))) {
-                if (!s.name().startsWith("complexity-")) {
-                    stats.add(OodScore.of(prefix + s.name(), s::score));
-                }
-            }
-        }
-        return stats;
     }
 
     /** A score that is fitted on the training data just before it first scores. */

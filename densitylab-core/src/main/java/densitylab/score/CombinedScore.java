@@ -12,7 +12,7 @@ import java.util.List;
  */
 public final class CombinedScore implements FittedScore {
     /** The most mixture components BIC may choose. */
-    static final int MAX_COMPONENTS = 8;
+    static final int MAX_COMPONENTS = 16;
 
     private final String name;
     private final List<OodScore> statistics;
@@ -42,6 +42,14 @@ public final class CombinedScore implements FittedScore {
     /** The statistics' names, in the order of the density's coordinates. */
     public List<String> statisticNames() {
         return statistics.stream().map(OodScore::name).toList();
+    }
+
+    /**
+     * What a cached column of this combination depends on besides the images and models: its statistics and the
+     * density's settings, e.g. {@code likelihood,complexity-png-best;components<=16}.
+     */
+    public String signature() {
+        return String.join(",", statisticNames()) + ";components<=" + MAX_COMPONENTS;
     }
 
     /** {"statistics": their names, "density": the fitted mixture}. */

@@ -47,9 +47,29 @@ public interface RelatedModels {
      */
     List<DensityModel> ensemble();
 
+    /**
+     * Other models trained on the same images, by name (their run's folder name), whose statistics join the combined
+     * score's; none by default.
+     */
+    default java.util.Map<String, densitylab.model.GenerativeModel> peers() {
+        return java.util.Map.of();
+    }
+
     /** Related models given directly (background may be null; members may be empty). */
     static RelatedModels of(DensityModel background, List<DensityModel> members) {
+        return of(background, members, java.util.Map.of());
+    }
+
+    /** Related models given directly, with peers for the combined score (in their order). */
+    static RelatedModels of(DensityModel background, List<DensityModel> members,
+                            java.util.Map<String, densitylab.model.GenerativeModel> peers) {
+        java.util.Map<String, densitylab.model.GenerativeModel> copy = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(peers));
         return new RelatedModels() {
+            @Override
+            public java.util.Map<String, densitylab.model.GenerativeModel> peers() {
+                return copy;
+            }
+
             @Override
             public DensityModel background() {
                 return background != null ? background : NONE.background();

@@ -19,7 +19,7 @@ import java.util.Set;
 public final class Scores {
     /** The scores built here for any model (from its likelihood, its related models, or its statistics), not by a family. */
     public static final List<String> GENERAL_SCORES = List.of("likelihood", "typicality", "likelihood-ratio", "input-complexity",
-            "input-complexity-bzip2", "input-complexity-deflate", "waic", "combined");
+            "input-complexity-bzip2", "input-complexity-deflate", "waic", "combined", "combined-full");
 
     /** Every score name this build knows: those of any likelihood, then the families' own. */
     public static final List<String> NAMES = allNames();
@@ -41,6 +41,16 @@ public final class Scores {
      */
     public static boolean needsTheModel(String name) {
         return !GENERAL_SCORES.contains(name) && NAMES.contains(name);
+    }
+
+    /** True for the combined scores: combined (cheap statistics) and combined-full (with per-input optimisation). */
+    public static boolean isCombined(String name) {
+        return name.equals("combined") || name.equals("combined-full");
+    }
+
+    /** True for the scores fitted on in-distribution images before they score (typicality and the combined scores). */
+    public static boolean learnsFromImages(String name) {
+        return name.equals("typicality") || isCombined(name);
     }
 
     /** The scores computed when none are named: the model kind's {@link ModelKind#defaultScores()}. */
@@ -78,8 +88,9 @@ public final class Scores {
                 return new LikelihoodRatioScore(density(name, model), related.background());
             case "waic":
                 return new WaicScore(related.ensemble());
-            case "combined":
-                return new CombinedScore(statistics(model, model instanceof DensityModel d ? d : null, o, related), 0);
+            case "combined", "combined-full":
+                return new CombinedScore(combinedName(name, related), statistics(model, model instanceof DensityModel d ? d : null, o,
+                        related, name.equals("combined-full")), 0);
             default:
                 break;
         }
@@ -111,9 +122,39 @@ public final class Scores {
      * where the model's likelihood is cheap ({@link ModelKind#cheapLikelihood()}: one network pass, not a VAE's IWAE)
      * its bits/dim, and the likelihood ratio when a background model is at hand; then the model's own cheap statistics
      * ({@link OwnScores#statistics()}: a flow's per-level bits/dim, a VAE's rate, distortion and reconstruction error, a
-     * GAN's discriminator).
+     * GAN's discriminator); then each of related's peers' statistics but the compressed length (which depends on no
+     * model), named PEER:STATISTIC, without the peers' own related models. With full, each model's
+     * {@link OwnScores#costlyStatistics()} too.
      */
-    public static List<OodScore> statistics(GenerativeModel model, DensityModel likelihood, ScoreOptions o, RelatedModels related) {
+    public static List<OodScore> statistics(GenerativeModel model, DensityModel likelihood, ScoreOptions o, RelatedModels related,
+                                            boolean full) {
+        List<OodScore> s = ownStatistics(model, likelihood, o, related, full);
+        for (var peer : related.peers().entrySet()) {
+            GenerativeModel m = peer.getValue();
+            if (!java.util.Arrays.equals(m.shape(), model.shape())) {
+                throw new IllegalArgumentException("the combined score combines models of the same images, and '" + peer.getKey()
+                        + "' takes " + java.util.Arrays.toString(m.shape()) + " where the scored model takes "
+                        + java.util.Arrays.toString(model.shape()));
+            }
+            for (OodScore p : ownStatistics(m, m instanceof DensityModel d ? new MemoizedDensity(d) : null, o, RelatedModels.NONE, full)) {
+                if (!p.name().startsWith("complexity-")) {
+                    s.add(OodScore.of(peer.getKey() + ":" + p.name(), p::score));
+                }
+            }
+        }
+        return s;
+    }
+
+    /**
+     * A combined score's name: score (combined or combined-full), with +PEER for each peer (so that cached columns of one
+     * combination are not another's).
+     */
+    public static String combinedName(String score, RelatedModels related) {
+        return score + String.join("", related.peers().keySet().stream().map(p -> "+" + p).toList());
+    }
+
+    private static List<OodScore> ownStatistics(GenerativeModel model, DensityModel likelihood, ScoreOptions o, RelatedModels related,
+                                                boolean full) {
         List<OodScore> s = new ArrayList<>();
         if (likelihood != null && ModelKinds.get(model.kind()).cheapLikelihood()) {
             DensityModel d = likelihood;
@@ -125,7 +166,11 @@ public final class Scores {
         // the best-filter PNG only: bzip2's lengths ranked the sets about as PNG's did at ten times the cost (docs/combined.md)
         s.add(OodScore.of("complexity-png-best", x -> InputComplexityScore.complexity(x, Compressor.PNG_BEST)));
         if (model instanceof OwnScores own) {
-            for (String n : own.statistics()) {
+            List<String> names = new ArrayList<>(own.statistics());
+            if (full) {
+                names.addAll(own.costlyStatistics());
+            }
+            for (String n : names) {
                 s.add(OodScore.of(n, own.ownScore(n, o)::score));
             }
         }

@@ -1,12 +1,13 @@
 package densitylab.score;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * The density of per-image statistic vectors: each statistic standardised by its mean and standard deviation, then a
  * Gaussian mixture with full covariances fitted by EM from k-means++ starts, the number of components chosen by the
- * Bayesian information criterion.
+ * Bayesian information criterion (the candidates fitted in parallel).
  */
 public final class StatisticsDensity {
     /** Added to every covariance's diagonal (in standardised units) so that no component collapses. */
@@ -79,9 +80,11 @@ public final class StatisticsDensity {
         for (int r = 0; r < n; r++) {
             z[r] = standardise(x[r], centre, scale);
         }
+        // each k is fitted on its own seed, so fitting them in parallel gives the same mixture as one after another
+        List<StatisticsDensity> fits = java.util.stream.IntStream.rangeClosed(1, Math.max(1, Math.min(maxComponents, n / (2 * d + 2))))
+                .parallel().mapToObj(k -> em(z, k, centre, scale, seed + k)).toList();
         StatisticsDensity best = null;
-        for (int k = 1; k <= Math.max(1, Math.min(maxComponents, n / (2 * d + 2))); k++) {
-            StatisticsDensity m = em(z, k, centre, scale, seed + k);
+        for (StatisticsDensity m : fits) { // the fewest components among equal BICs
             if (best == null || m.bic < best.bic) {
                 best = m;
             }

@@ -147,4 +147,26 @@ class SetTransformsTest {
         }
         return b.toString();
     }
+
+    @Test
+    void classSelectionsPartitionTheSetInOrder() {
+        ImageSet x = TestImages.random("l", 40, 1, 4, 4, 3, 21);
+        ImageSet only = SetTransforms.apply(x, "class=1");
+        ImageSet rest = SetTransforms.apply(x, "without-class=1");
+        assertThat(only.size() + rest.size()).isEqualTo(x.size());
+        assertThat(only.size()).isPositive();
+        int a = 0;
+        int b = 0;
+        for (int i = 0; i < x.size(); i++) { // both keep the original order, each image in exactly one of them
+            ImageSet into = x.label(i) == 1 ? only : rest;
+            int at = x.label(i) == 1 ? a++ : b++;
+            assertThat(into.label(at)).isEqualTo(x.label(i));
+            assertThat(into.subset(at, at + 1).sameContent(x.subset(i, i + 1))).isTrue();
+        }
+        assertThat(only.name()).isEqualTo("l+class=1");
+        assertThatThrownBy(() -> SetTransforms.apply(x, "class=7")).hasMessageContaining("no image of class 7");
+        assertThatThrownBy(() -> SetTransforms.apply(TestImages.random("u", 3, 1, 4, 4, 0, 1), "class=0"))
+                .hasMessageContaining("has no labels");
+        assertThatThrownBy(() -> SetTransforms.apply(x, "class=one")).hasMessageContaining("class number");
+    }
 }

@@ -105,8 +105,31 @@ class OodDetectorTest {
         assertThat(c.fittedState().get("statistics")).isEqualTo(List.of("likelihood", "complexity-png-best"));
         java.util.Map<String, Object> wrong = new java.util.HashMap<>(c.fittedState());
         wrong.put("statistics", List.of("likelihood"));
-        assertThatThrownBy(() -> new OodDetector(model, null, List.of(), "combined", ScoreOptions.defaults(), wrong,
+        assertThatThrownBy(() -> new OodDetector(model, null, List.of(), java.util.Map.of(), "combined", ScoreOptions.defaults(), wrong,
                 c.preprocessing(), c.calibration())).hasMessageContaining("fitted on the statistics [likelihood]");
+    }
+
+    @Test
+    void aPeerModelsStatisticsJoinTheCombinedScoreAndTravelInTheBundle() throws Exception {
+        DensityModel peer = (DensityModel) ModelKinds.get("gaussian").train(train.limit(300), null, TrainSettings.defaults(1)).model();
+        OodDetector c = OodDetector.fit(model, null, List.of(), java.util.Map.of("small", peer), "combined", ScoreOptions.defaults(),
+                train, validation, "fashion-mnist:test", 0.95, Preprocessing.Resize.REJECT);
+        assertThat(c.fittedState().get("statistics")).isEqualTo(List.of("likelihood", "complexity-png-best", "small:likelihood"));
+        Path f = tmp.resolve("combined-peer.zip");
+        c.save(f);
+        try (ZipFile z = new ZipFile(f.toFile())) {
+            assertThat(z.stream().map(ZipEntry::getName).filter(n -> n.startsWith("peers/peer-1/"))).isNotEmpty();
+        }
+        OodDetector back = OodDetector.load(f);
+        assertThat(back.score(mnist)).containsExactly(c.score(mnist));
+        // the peer's model came back: its likelihood column is the one the combination was fitted with
+        assertThat(back.peers().get("small")).isInstanceOf(DensityModel.class);
+        assertThat(((DensityModel) back.peers().get("small")).logProb(mnist)).containsExactly(peer.logProb(mnist));
+        DensityModel smaller = (DensityModel) ModelKinds.get("gaussian")
+                .train(densitylab.data.SetTransforms.apply(train.limit(300), "resize=14x14"), null, TrainSettings.defaults(1)).model();
+        assertThatThrownBy(() -> OodDetector.fit(model, null, List.of(), java.util.Map.of("small", smaller), "combined",
+                ScoreOptions.defaults(), train, validation, "v", 0.95, Preprocessing.Resize.REJECT))
+                .hasMessageContaining("same images").hasMessageContaining("'small'");
     }
 
     @Test

@@ -68,7 +68,7 @@ class HoldoutTest {
 
         // cached combined columns of another statistic set are computed again, not reused
         Path stamp = rf.scores().resolve("combined.statistics");
-        assertThat(java.nio.file.Files.readString(stamp).strip()).isEqualTo("likelihood,likelihood-ratio,complexity-png-best");
+        assertThat(java.nio.file.Files.readString(stamp).strip()).isEqualTo("likelihood,likelihood-ratio,complexity-png-best;components<=16");
         java.nio.file.Files.writeString(stamp, "likelihood\n");
         List<String> notes = new java.util.ArrayList<>();
         RunLog noting = new RunLog() {
@@ -99,6 +99,26 @@ class HoldoutTest {
         assertThat(both.outcome().rows().stream().map(x -> x.score()).toList())
                 .contains("combined+p", "combined+p:likelihood", "combined+p:p:likelihood", "combined+p:complexity-png-best")
                 .doesNotContain("combined+p:p:complexity-png-best");
+        // a detector takes the other run's model too, and carries it in its bundle
+        densitylab.detect.OodDetector d = DetectorFitting.fit(new DetectorFitting.DetectorRequest(run, "combined", "fashion-mnist",
+                0.95, densitylab.detect.Preprocessing.Resize.REJECT, DataSettings.Selection.first(300), 0, ScoreOptions.defaults(),
+                ds, List.of(other)));
+        assertThat(d.fittedState().get("statistics").toString()).contains("p:likelihood");
+        Path bundle = tmp.resolve("d.zip");
+        d.save(bundle);
+        ImageSet noise = ds.resolver().load("noise@28x28x1", "test").limit(50);
+        assertThat(densitylab.detect.OodDetector.load(bundle).score(noise)).containsExactly(d.score(noise));
+        assertThatThrownBy(() -> new DetectorFitting.DetectorRequest(run, "likelihood", "fashion-mnist", 0.95,
+                densitylab.detect.Preprocessing.Resize.REJECT, DataSettings.Selection.first(300), 0, ScoreOptions.defaults(), ds,
+                List.of(other))).hasMessageContaining("only the combined score");
+
+        // columns cached before stamps existed are of unknown statistics: computed again too
+        java.nio.file.Files.delete(stamp);
+        notes.clear();
+        Evaluation.evaluate(new EvaluateRequest(run, "fashion-mnist", List.of("noise", "constant"),
+                List.of("likelihood", "combined"), DataSettings.Selection.first(500), 0, ScoreOptions.defaults(), 0, 0, ds), noting);
+        assertThat(notes).anySatisfy(n -> assertThat(n).contains("combined combines other statistics"));
+
         Path mnist = tmp.resolve("m");
         Training.train(TrainRequest.builder("gaussian", "mnist", mnist).limit(500).evalLimit(100).build(), QUIET);
         assertThatThrownBy(() -> Evaluation.evaluate(new EvaluateRequest(run, "fashion-mnist", List.of("noise"), List.of("combined"),

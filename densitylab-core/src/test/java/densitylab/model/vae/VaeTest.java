@@ -227,6 +227,44 @@ class VaeTest {
         assertThat(densitylab.model.ScoreOptions.defaults().encoderSteps()).isEqualTo(10);
     }
 
+    @Test
+    void theCombinedScoresStatisticsAreTheVaesOwnValuesAndTheFullOneAddsRegret() throws Exception {
+        ConvVae v = trainedToy("elbo");
+        ImageSet x = toy(24, 9);
+        densitylab.score.CombinedScore fast = (densitylab.score.CombinedScore) densitylab.score.Scores.create("combined", v);
+        densitylab.score.CombinedScore full = (densitylab.score.CombinedScore) densitylab.score.Scores.create("combined-full", v);
+        assertThat(fast.statisticNames()).containsExactly("complexity-png-best", "rate", "distortion", "reconstruction",
+                "latent-1", "latent-2", "latent-3", "latent-4");
+        assertThat(full.statisticNames()).containsExactlyElementsOf(
+                java.util.stream.Stream.concat(fast.statisticNames().stream(), java.util.stream.Stream.of("likelihood-regret-encoder")).toList());
+        double[][] m = full.matrix(x);
+        // latent-J is coordinate J of the encoder's posterior mean; the other columns are the VAE's scores of those names
+        try (NDManager nd = NDManager.newBaseManager()) {
+            float[] mu = v.encode(x.toNDArray(nd), v.encoderParameters()).get(0).toFloatArray();
+            for (int i = 0; i < x.size(); i++) {
+                for (int j = 0; j < 4; j++) {
+                    assertThat(m[i][4 + j]).isCloseTo(mu[i * 4 + j], within(1e-5));
+                }
+            }
+        }
+        double[] regret = densitylab.score.Scores.create("likelihood-regret-encoder", v).score(x);
+        double[] rate = v.rate(x);
+        double[] reconstruction = v.reconstructionError(x);
+        for (int i = 0; i < x.size(); i++) {
+            assertThat(m[i][8]).isEqualTo(regret[i]);
+            assertThat(m[i][1]).isEqualTo(rate[i]);
+            assertThat(m[i][3]).isCloseTo(reconstruction[i], within(1e-6));
+        }
+        // and an image's statistics do not depend on the set it is scored in
+        double[][] part = fast.matrix(x.subset(5, 9));
+        double[][] whole = fast.matrix(x);
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < part[i].length; j++) {
+                assertThat(part[i][j]).isCloseTo(whole[5 + i][j], within(1e-5 * (1 + Math.abs(whole[5 + i][j]))));
+            }
+        }
+    }
+
     /**
      * On a linear-Gaussian VAE whose encoder outputs the exact posterior, and whose linear encoder can move its output
      * anywhere for one input (through its biases), optimising the posterior directly and optimising the encoder's
