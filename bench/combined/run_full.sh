@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
 # The full combination (with the encoder variant of likelihood regret, ~60 ms an image): 1,000 images a set, fitted on 2,000 held-out images.
 set -euo pipefail
-# run from the work folder of run_v2.sh (dl2/: the jar and lib/ of this revision)
-export OMP_NUM_THREADS=2 MALLOC_ARENA_MAX=2 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=134217728
-export ONEDNN_MAX_CPU_ISA=AVX TORCH_CPP_LOG_LEVEL=ERROR
-dl() { /usr/bin/time -v java -XX:MaxRAMPercentage=60 -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 \
-  -Dai.djl.pytorch.num_interop_threads=1 -cp "dl2/densitylab.jar:dl2/lib/*" densitylab.cli.Main "$@"; }
-OUTS="mnist noise gaussian-noise constant fashion-mnist+invert fashion-mnist+vflip fashion-mnist+hflip fashion-mnist+rot90 fashion-mnist+blur=1 fashion-mnist+contrast=0.5 fashion-mnist+pixel-shuffle fashion-mnist+patch-shuffle=4 fashion-mnist+patch-shuffle=2"
+# run from the work folder of run_v2.sh, holding dl2/ and logs/
+source "$(dirname "$0")/env.sh"
 dl evaluate --run runs/vae --in fashion-mnist --out $OUTS --score combined-full --limit 1000 --fit-limit 2000 --bootstrap 0 > logs/full-eval-vae.log 2> logs/full-eval-vae.err
 cp runs/vae/results.json logs/full-results-vae.json
