@@ -177,6 +177,9 @@ public final class Evaluation {
         return new EvaluationResult(rf, model, outcome, results);
     }
 
+    /** A statistic that is one coordinate of a model's code: latent-J, possibly after a peer's prefix. */
+    private static final java.util.regex.Pattern CODE_COORDINATE = java.util.regex.Pattern.compile("(.*latent-)\\d+");
+
     /**
      * What drives a combined score: per OOD set, each statistic's AUROC alone (either tail: max(AUROC, 1 - AUROC)) beside
      * the combination's, and a scatter of the two statistics that separate the sets best on average.
@@ -205,7 +208,7 @@ public final class Evaluation {
                         .mapToDouble(r -> r.metrics().auroc()).findFirst().orElse(Double.NaN);
                 either[j] = s.equals(combined) ? a : Math.max(a, 1 - a);
             }
-            java.util.regex.Matcher coordinate = java.util.regex.Pattern.compile("(.*latent-)\\d+").matcher(label);
+            java.util.regex.Matcher coordinate = CODE_COORDINATE.matcher(label);
             if (coordinate.matches()) {
                 groups.merge(coordinate.group(1), either, (x, y) -> {
                     double[] m = new double[x.length];

@@ -158,9 +158,7 @@ public final class Reproduce {
         RunFolder rf = new RunFolder(run);
         ModelKind kind = ModelKinds.get(m);
         boolean deep = kind.trainedByGradient();
-        // the holdout: images no model trains on, which the combined score and typicality are fitted on
-        int holdout = Math.min(HOLDOUT, data.resolver().load(in, "train").size() / 10);
-        TrainRequest.Builder a = TrainRequest.builder(m, in, run).seed(seed).background(background).holdout(holdout)
+        TrainRequest.Builder a = TrainRequest.builder(m, in, run).seed(seed).background(background)
                 .evalLimit(n > 0 ? n : 2000).dataSettings(data);
         if (deep) {
             a.minutesEach(mins).backgroundMinutes(quick ? Math.min(1.0, mins) : mins);
@@ -184,6 +182,9 @@ public final class Reproduce {
             }
             a.resume(true);
         }
+        // the holdout: images no model trains on, which the combined score and typicality are fitted on (counted only here,
+        // where the models train, since a folder of images takes a while to read)
+        a.holdout(Math.min(HOLDOUT, data.resolver().load(in, "train").size() / 10));
         Training.train(a.build(), log);
     }
 

@@ -110,9 +110,8 @@ public final class RunScores {
         GenerativeModel likelihoodOnce = likelihood != null ? likelihood : model;
         List<OodScore> out = new ArrayList<>();
         for (String n : chosen) {
-            densitylab.score.CombinedScore combined = Scores.isCombined(n) ? new densitylab.score.CombinedScore(Scores.combinedName(n, related),
-                    Scores.statistics(model, likelihoodOnce instanceof DensityModel d ? d : null, options, related,
-                            n.equals("combined-full")), 0) : null;
+            densitylab.score.CombinedScore combined = Scores.isCombined(n)
+                    ? Scores.combined(n, model, likelihoodOnce instanceof DensityModel d ? d : null, options, related) : null;
             OodScore s = combined != null ? combined : Scores.create(n, Scores.needsTheModel(n) ? model : likelihoodOnce, options, related);
             if (Scores.learnsFromImages(n)) {
                 rf.trainingSpec("the " + n + " score"); // fails now, before any scoring, if the run names no training data

@@ -89,8 +89,7 @@ public final class Scores {
             case "waic":
                 return new WaicScore(related.ensemble());
             case "combined", "combined-full":
-                return new CombinedScore(combinedName(name, related), statistics(model, model instanceof DensityModel d ? d : null, o,
-                        related, name.equals("combined-full")), 0);
+                return combined(name, model, model instanceof DensityModel d ? d : null, o, related);
             default:
                 break;
         }
@@ -143,6 +142,18 @@ public final class Scores {
             }
         }
         return s;
+    }
+
+    /**
+     * The combined score name ({@code combined} or {@code combined-full}) over model's statistics and its peers', not yet
+     * fitted; likelihood is the model's likelihood (possibly shared with other scores), or null.
+     */
+    public static CombinedScore combined(String name, GenerativeModel model, DensityModel likelihood, ScoreOptions o,
+                                         RelatedModels related) {
+        if (!isCombined(name)) {
+            throw new IllegalArgumentException("'" + name + "' is not a combined score; known: combined, combined-full");
+        }
+        return new CombinedScore(combinedName(name, related), statistics(model, likelihood, o, related, name.equals("combined-full")), 0);
     }
 
     /**
