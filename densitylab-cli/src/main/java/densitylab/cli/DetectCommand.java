@@ -41,6 +41,10 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "64", description = "Images scored together (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--trust", paramLabel = "KEY.pub", split = ",", description = "Load the bundle only if one of these public "
+            + "keys signed it ('detector keygen', 'detector sign'; repeatable).")
+    List<Path> trust = new java.util.ArrayList<>();
+
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "Image files, folders or data set specs.")
     List<String> inputs;
 
@@ -49,7 +53,7 @@ final class DetectCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be positive");
         }
-        OodDetector d = OodDetector.load(detector);
+        OodDetector d = load(detector, trust);
         int[] failed = {0};
         if (out != null) {
             AtomicFiles.write(out, o -> failed[0] = writeCsv(d, o));
@@ -58,6 +62,18 @@ final class DetectCommand implements Callable<Integer> {
             System.out.flush();
         }
         return failed[0] > 0 ? SOME_INPUTS_FAILED : 0;
+    }
+
+    /** A bundle, verified; with trusted public key files, only when one of them signed it. */
+    static OodDetector load(Path bundle, List<Path> trust) throws java.io.IOException {
+        if (trust.isEmpty()) {
+            return OodDetector.load(bundle);
+        }
+        List<java.security.PublicKey> keys = new java.util.ArrayList<>();
+        for (Path p : trust) {
+            keys.add(densitylab.detect.BundleSignature.readPublicKey(p));
+        }
+        return OodDetector.load(bundle, keys);
     }
 
     /** The verdicts as CSV rows path,score,threshold,verdict,error; returns the number of error rows. */

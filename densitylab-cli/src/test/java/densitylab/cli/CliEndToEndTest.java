@@ -93,6 +93,47 @@ class CliEndToEndTest {
     }
 
     @Test
+    void keygenSignAndTrustRefuseBundlesNotSignedByATrustedKey() throws Exception {
+        Path run = tmp.resolve("gauss");
+        assertThat(cli("train", "--model", "gaussian", "--data", "fashion-mnist", "--limit", "500", "--run", run.toString()).code()).isZero();
+        Path alice = tmp.resolve("alice.key");
+        Path bob = tmp.resolve("bob.key");
+        Run k = cli("detector", "keygen", "--out", alice.toString());
+        assertThat(k.code()).as(k.err()).isZero();
+        assertThat(k.out()).contains("public " + alice + ".pub");
+        assertThat(cli("detector", "keygen", "--out", bob.toString()).code()).isZero();
+        Run again = cli("detector", "keygen", "--out", alice.toString());
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("exists already");
+
+        Path signed = tmp.resolve("signed.zip");
+        Run f = cli("detector", "fit", "--run", run.toString(), "--score", "likelihood", "--data", "fashion-mnist", "--limit", "200",
+                "--out", signed.toString(), "--sign", alice.toString());
+        assertThat(f.code()).as(f.err()).isZero();
+        assertThat(f.out()).contains("signed by key");
+        Path unsigned = tmp.resolve("unsigned.zip");
+        assertThat(cli("detector", "fit", "--run", run.toString(), "--score", "likelihood", "--data", "fashion-mnist", "--limit", "200",
+                "--out", unsigned.toString()).code()).isZero();
+
+        String in = "fashion-mnist+class=0";
+        Run trusted = cli("detect", "--detector", signed.toString(), "--trust", alice + ".pub", in);
+        assertThat(trusted.code()).as(trusted.err()).isZero();
+        Run plain = cli("detect", "--detector", signed.toString(), in);
+        assertThat(plain.out()).as("a signed bundle loads where no trust is asked, with the same scores").isEqualTo(trusted.out());
+
+        Run noSig = cli("detect", "--detector", unsigned.toString(), "--trust", alice + ".pub", in);
+        assertThat(noSig.code()).isEqualTo(1);
+        assertThat(noSig.err()).contains("not signed");
+        Run other = cli("detect", "--detector", signed.toString(), "--trust", bob + ".pub", in);
+        assertThat(other.code()).isEqualTo(1);
+        assertThat(other.err()).contains("not a trusted key");
+
+        Run s = cli("detector", "sign", unsigned.toString(), "--key", bob.toString());
+        assertThat(s.code()).as(s.err()).isZero();
+        assertThat(cli("detect", "--detector", unsigned.toString(), "--trust", alice + ".pub," + bob + ".pub", in).code()).isZero();
+    }
+
+    @Test
     void auditWritesItsPageAndNumbersForAGanAndRefusesAFeatureRunThatIsNoVae() throws Exception {
         Path run = tmp.resolve("audited");
         Run t = cli("train", "--model", "dcgan", "--param", "preset=tiny", "--data", "fashion-mnist", "--limit", "256",

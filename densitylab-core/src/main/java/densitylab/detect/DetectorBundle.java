@@ -17,6 +17,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.util.Collection;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
@@ -35,11 +38,12 @@ import java.util.zip.ZipOutputStream;
  *       if any (peers: the models whose statistics join the combined score's, named in detector.json);</li>
  *   <li>{@code detector.json}: the score and its options and fitted state, the preprocessing, the calibration with
  *       its validation statistics, and the versions that wrote it;</li>
- *   <li>{@code manifest.json}, last: the format and its version, the versions, and the SHA-256 of every other entry.</li>
+ *   <li>{@code manifest.json}: the format and its version, the versions, and the SHA-256 of every other entry;</li>
+ *   <li>{@code signature.json}, last and optional: an Ed25519 signature of the manifest ({@link BundleSignature}).</li>
  * </ul>
  * Reading checks that the file is a complete zip, that the format version is this one's, that the entries are
  * exactly the manifest's, and every entry's SHA-256, and says which check failed. The manifest guards against
- * corruption and accidents, not against someone who rewrites it too (it is not signed). Parameters are stored as
+ * corruption and accidents; against someone who rewrites it too, a reader asks for a signature by a trusted key. Parameters are stored as
  * numbers independent of the engine, so a bundle written with other DJL or PyTorch versions loads; they are recorded.
  * No Java serialization is used.
  */
@@ -48,7 +52,7 @@ public final class DetectorBundle {
     public static final String FORMAT = "densitylab-detector";
     /** The bundle layout this code writes and reads. */
     public static final int FORMAT_VERSION = 1;
-    private static final String MANIFEST = "manifest.json";
+    static final String MANIFEST = "manifest.json";
     private static final String DETECTOR = "detector.json";
     /** Bounds on one entry's and all entries' sizes, against zip bombs (a large model's parameters are a few hundred MB). */
     private static final long MAX_ENTRY = 1L << 30;
@@ -57,7 +61,7 @@ public final class DetectorBundle {
     private DetectorBundle() {
     }
 
-    static void write(OodDetector d, Path file) throws IOException {
+    static void write(OodDetector d, Path file, KeyPair signingKey) throws IOException {
         Path tmp = Files.createTempDirectory("densitylab-detector");
         try {
             ModelKinds.save(d.model(), tmp.resolve("model"));
@@ -86,21 +90,34 @@ public final class DetectorBundle {
             entries.forEach((name, bytes) -> sums.put(name, Sha256.of(bytes)));
             manifest.put("sha256", sums);
             byte[] manifestBytes = ModelFiles.JSON.writeValueAsBytes(manifest);
-            AtomicFiles.write(file, out -> {
-                try (ZipOutputStream zip = new ZipOutputStream(out)) {
-                    for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                        zip.putNextEntry(new ZipEntry(e.getKey()));
-                        zip.write(e.getValue());
-                        zip.closeEntry();
-                    }
-                    zip.putNextEntry(new ZipEntry(MANIFEST));
-                    zip.write(manifestBytes);
-                    zip.closeEntry();
-                }
-            });
+            entries.put(MANIFEST, manifestBytes);
+            writeEntries(file, entries, signingKey == null ? null : BundleSignature.entry(manifestBytes, signingKey));
         } finally {
             Trees.delete(tmp);
         }
+    }
+
+    /** Writes a bundle's entries atomically, the manifest after the others and the signature, if any, last. */
+    static void writeEntries(Path file, Map<String, byte[]> entries, byte[] signature) throws IOException {
+        AtomicFiles.write(file, out -> {
+            try (ZipOutputStream zip = new ZipOutputStream(out)) {
+                for (Map.Entry<String, byte[]> e : new TreeMap<>(entries).entrySet()) {
+                    if (!e.getKey().equals(MANIFEST)) {
+                        put(zip, e.getKey(), e.getValue());
+                    }
+                }
+                put(zip, MANIFEST, entries.get(MANIFEST));
+                if (signature != null) {
+                    put(zip, BundleSignature.ENTRY, signature);
+                }
+            }
+        });
+    }
+
+    private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
+        zip.putNextEntry(new ZipEntry(name));
+        zip.write(bytes);
+        zip.closeEntry();
     }
 
     private static Map<String, Object> describe(OodDetector d) {
@@ -129,43 +146,15 @@ public final class DetectorBundle {
         return m;
     }
 
-    static OodDetector read(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new DetectorBundleException(file + ": no such detector bundle");
-        }
-        Map<String, byte[]> entries = entries(file);
-        byte[] manifestBytes = entries.remove(MANIFEST);
-        if (manifestBytes == null) {
-            throw new DetectorBundleException(file + ": no " + MANIFEST + " (not a densitylab detector bundle, or truncated)");
-        }
-        JsonNode manifest = json(file, MANIFEST, manifestBytes);
-        if (!FORMAT.equals(manifest.path("format").asText())) {
-            throw new DetectorBundleException(file + ": not a densitylab detector bundle (format '" + manifest.path("format").asText() + "')");
-        }
-        int version = manifest.path("format_version").asInt(-1);
-        if (version != FORMAT_VERSION) {
-            throw new DetectorBundleException(file + ": bundle format version " + version + ", and this densitylab ("
-                    + Versions.all().get("densitylab") + ") reads version " + FORMAT_VERSION + "; written by densitylab "
-                    + manifest.path("versions").path("densitylab").asText("?") + ": fit the detector again with this version");
-        }
-        JsonNode sums = manifest.path("sha256");
-        List<String> listed = new ArrayList<>();
-        sums.fieldNames().forEachRemaining(listed::add);
-        for (String name : listed) {
-            byte[] b = entries.get(name);
-            if (b == null) {
-                throw new DetectorBundleException(file + ": entry " + name + " is listed in the manifest but missing");
-            }
-            if (!Sha256.of(b).equals(sums.get(name).asText())) {
-                throw new DetectorBundleException(file + ": entry " + name + " does not match its SHA-256 in the manifest "
-                        + "(the bundle was changed or corrupted after it was written)");
-            }
-        }
-        for (String name : entries.keySet()) {
-            if (!sums.has(name)) {
-                throw new DetectorBundleException(file + ": entry " + name + " is not in the manifest (the bundle was changed)");
-            }
-        }
+    /**
+     * A bundle's detector; with trusted keys (non-null), only when one of them signed its manifest.
+     *
+     * @throws DetectorBundleException when a check fails, naming it
+     */
+    static OodDetector read(Path file, Collection<PublicKey> trusted) throws IOException {
+        Map<String, byte[]> entries = verifiedEntries(file, trusted);
+        entries.remove(MANIFEST);
+        entries.remove(BundleSignature.ENTRY);
         JsonNode det = json(file, DETECTOR, entries.get(DETECTOR));
         Path tmp = Files.createTempDirectory("densitylab-detector");
         try {
@@ -182,6 +171,54 @@ public final class DetectorBundle {
         } finally {
             Trees.delete(tmp);
         }
+    }
+
+    /** Every entry of a bundle whose manifest checks out (and the signature entry, unchecked, if there is one). */
+    static Map<String, byte[]> verifiedEntries(Path file) throws IOException {
+        return verifiedEntries(file, null);
+    }
+
+    private static Map<String, byte[]> verifiedEntries(Path file, Collection<PublicKey> trusted) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new DetectorBundleException(file + ": no such detector bundle");
+        }
+        Map<String, byte[]> entries = entries(file);
+        byte[] manifestBytes = entries.get(MANIFEST);
+        if (manifestBytes == null) {
+            throw new DetectorBundleException(file + ": no " + MANIFEST + " (not a densitylab detector bundle, or truncated)");
+        }
+        JsonNode manifest = json(file, MANIFEST, manifestBytes);
+        if (!FORMAT.equals(manifest.path("format").asText())) {
+            throw new DetectorBundleException(file + ": not a densitylab detector bundle (format '" + manifest.path("format").asText() + "')");
+        }
+        int version = manifest.path("format_version").asInt(-1);
+        if (version != FORMAT_VERSION) {
+            throw new DetectorBundleException(file + ": bundle format version " + version + ", and this densitylab ("
+                    + Versions.all().get("densitylab") + ") reads version " + FORMAT_VERSION + "; written by densitylab "
+                    + manifest.path("versions").path("densitylab").asText("?") + ": fit the detector again with this version");
+        }
+        if (trusted != null) {
+            BundleSignature.verify(file, manifestBytes, entries.get(BundleSignature.ENTRY), trusted);
+        }
+        JsonNode sums = manifest.path("sha256");
+        List<String> listed = new ArrayList<>();
+        sums.fieldNames().forEachRemaining(listed::add);
+        for (String name : listed) {
+            byte[] b = entries.get(name);
+            if (b == null) {
+                throw new DetectorBundleException(file + ": entry " + name + " is listed in the manifest but missing");
+            }
+            if (!Sha256.of(b).equals(sums.get(name).asText())) {
+                throw new DetectorBundleException(file + ": entry " + name + " does not match its SHA-256 in the manifest "
+                        + "(the bundle was changed or corrupted after it was written)");
+            }
+        }
+        for (String name : entries.keySet()) {
+            if (!sums.has(name) && !name.equals(MANIFEST) && !name.equals(BundleSignature.ENTRY)) {
+                throw new DetectorBundleException(file + ": entry " + name + " is not in the manifest (the bundle was changed)");
+            }
+        }
+        return entries;
     }
 
     private static OodDetector detector(Path file, JsonNode det, Path dir) throws IOException {

@@ -223,7 +223,12 @@ public final class OodDetector {
 
     /** Writes the detector as one bundle file, atomically ({@link DetectorBundle}). */
     public void save(Path file) throws IOException {
-        DetectorBundle.write(this, file);
+        DetectorBundle.write(this, file, null);
+    }
+
+    /** Writes the detector as one bundle file signed with a key from {@link BundleSignature#readSigningKey}. */
+    public void save(Path file, java.security.KeyPair signingKey) throws IOException {
+        DetectorBundle.write(this, file, java.util.Objects.requireNonNull(signingKey, "signingKey"));
     }
 
     /**
@@ -236,6 +241,20 @@ public final class OodDetector {
      */
     public static OodDetector load(Path file) throws IOException {
         densitylab.nn.ConvolutionCheck.requireCorrect();
-        return DetectorBundle.read(file);
+        return DetectorBundle.read(file, null);
+    }
+
+    /**
+     * {@link #load(Path)}, and only a bundle whose manifest one of the trusted keys signed ({@link BundleSignature}).
+     *
+     * @throws DetectorBundleException also when the bundle is unsigned, signed by another key, or changed after signing
+     * @throws IllegalArgumentException for an empty set of trusted keys
+     */
+    public static OodDetector load(Path file, java.util.Collection<java.security.PublicKey> trustedKeys) throws IOException {
+        if (trustedKeys.isEmpty()) {
+            throw new IllegalArgumentException("no trusted keys given: pass at least one public key, or load without trust");
+        }
+        densitylab.nn.ConvolutionCheck.requireCorrect();
+        return DetectorBundle.read(file, List.copyOf(trustedKeys));
     }
 }
