@@ -4,6 +4,7 @@ import densitylab.eval.Bootstrap;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,8 +19,27 @@ import java.util.Map;
  * @param achievedTpr the fraction of validation images kept (score <= threshold)
  * @param quantiles   validation score quantiles (p0, p1, p5, p25, p50, p75, p95, p99, p100)
  * @param data        what the validation images were (a spec)
+ * @param histogram   the validation scores in {@value #BINS} equal bins from p0 to p100 (null in bundles written before it)
  */
-public record Calibration(double threshold, double targetTpr, int n, double achievedTpr, Map<String, Double> quantiles, String data) {
+public record Calibration(double threshold, double targetTpr, int n, double achievedTpr, Map<String, Double> quantiles, String data,
+                          Histogram histogram) {
+    /** Bins of the stored validation histogram. */
+    public static final int BINS = 40;
+
+    /** Counts of scores in equal bins between low and high (both included in the outer bins). */
+    public record Histogram(double low, double high, List<Integer> counts) {
+        static Histogram of(double[] sorted) {
+            double low = sorted[0];
+            double high = sorted[sorted.length - 1];
+            int[] c = new int[BINS];
+            for (double v : sorted) {
+                int b = high > low ? (int) ((v - low) / (high - low) * BINS) : 0;
+                c[Math.min(BINS - 1, Math.max(0, b))]++;
+            }
+            return new Histogram(low, high, java.util.stream.IntStream.of(c).boxed().toList());
+        }
+    }
+
     /**
      * Calibrates on validation scores.
      *
@@ -49,7 +69,7 @@ public record Calibration(double threshold, double targetTpr, int n, double achi
         for (double p : new double[] {0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1}) {
             q.put("p" + Math.round(p * 100), Bootstrap.quantile(s, p));
         }
-        return new Calibration(threshold, targetTpr, s.length, kept / (double) s.length, q, data);
+        return new Calibration(threshold, targetTpr, s.length, kept / (double) s.length, q, data, Histogram.of(s));
     }
 
     /** True when a score is above the threshold (NaN counts as out of distribution). */

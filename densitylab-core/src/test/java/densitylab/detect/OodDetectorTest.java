@@ -69,6 +69,23 @@ class OodDetectorTest {
     }
 
     @Test
+    void theStoredHistogramCountsEveryValidationScoreInItsBin() throws Exception {
+        double[] s = detector.score(validation);
+        Calibration.Histogram h = detector.calibration().histogram();
+        assertThat(h.low()).isEqualTo(Arrays.stream(s).min().orElseThrow());
+        assertThat(h.high()).isEqualTo(Arrays.stream(s).max().orElseThrow());
+        double width = (h.high() - h.low()) / Calibration.BINS;
+        for (int b = 1; b < Calibration.BINS - 1; b++) { // inner bins, by brute force: scores in [low + b w, low + (b+1) w)
+            double lo = h.low() + b * width;
+            double hi = h.low() + (b + 1) * width;
+            long inBin = Arrays.stream(s).filter(v -> v >= lo + 1e-9 * width && v < hi - 1e-9 * width).count();
+            long nearEdge = Arrays.stream(s).filter(v -> Math.abs(v - lo) <= 1e-9 * width || Math.abs(v - hi) <= 1e-9 * width).count();
+            assertThat((long) h.counts().get(b)).as("bin %d", b).isBetween(inBin, inBin + nearEdge);
+        }
+        assertThat(h.counts().stream().mapToInt(Integer::intValue).sum()).isEqualTo(s.length);
+    }
+
+    @Test
     void aSavedAndReloadedDetectorGivesBitIdenticalScoresAndVerdicts() throws Exception {
         Path f = tmp.resolve("likelihood.zip");
         detector.save(f);
