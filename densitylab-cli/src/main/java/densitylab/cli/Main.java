@@ -22,7 +22,7 @@ import java.io.UncheckedIOException;
                 "data files), DENSITYLAB_OFFLINE=1 (never use the network).",
                 "See '${ROOT-COMMAND-NAME} COMMAND --help' for each command."},
         subcommands = {DemoCommand.class, ReproduceCommand.class, RegretStudyCommand.class, DataCommand.class, TrainCommand.class, ScoreCommand.class,
-                EvaluateCommand.class, AuditCommand.class, DetectorCommand.class, DetectCommand.class, BenchCommand.class,
+                EvaluateCommand.class, AuditCommand.class, DetectorCommand.class, DetectCommand.class, ServeCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {

@@ -128,6 +128,13 @@ class CliEndToEndTest {
         assertThat(other.code()).isEqualTo(1);
         assertThat(other.err()).contains("not a trusted key");
 
+        Run serve = cli("serve", "--detector", unsigned.toString(), "--trust", alice + ".pub", "--port", "0");
+        assertThat(serve.code()).as("serve refuses to start").isEqualTo(1);
+        assertThat(serve.err()).contains("unsigned.zip").contains("not signed");
+        Run nothing = cli("serve");
+        assertThat(nothing.code()).isNotZero();
+        assertThat(nothing.err()).contains("nothing to serve");
+
         Run s = cli("detector", "sign", unsigned.toString(), "--key", bob.toString());
         assertThat(s.code()).as(s.err()).isZero();
         assertThat(cli("detect", "--detector", unsigned.toString(), "--trust", alice + ".pub," + bob + ".pub", in).code()).isZero();

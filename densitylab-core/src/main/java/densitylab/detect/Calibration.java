@@ -19,24 +19,35 @@ import java.util.Map;
  * @param achievedTpr the fraction of validation images kept (score <= threshold)
  * @param quantiles   validation score quantiles (p0, p1, p5, p25, p50, p75, p95, p99, p100)
  * @param data        what the validation images were (a spec)
- * @param histogram   the validation scores in {@value #BINS} equal bins from p0 to p100 (null in bundles written before it)
+ * @param histogram   the validation scores in {@value #BINS} equal bins (null in bundles written before it)
  */
 public record Calibration(double threshold, double targetTpr, int n, double achievedTpr, Map<String, Double> quantiles, String data,
                           Histogram histogram) {
     /** Bins of the stored validation histogram. */
     public static final int BINS = 40;
 
-    /** Counts of scores in equal bins between low and high (both included in the outer bins). */
-    public record Histogram(double low, double high, List<Integer> counts) {
+    /**
+     * Counts of validation scores in equal bins from their minimum to their 99th percentile (a long tail would flatten
+     * the bins), and how many lie above that.
+     */
+    public record Histogram(double low, double high, List<Integer> counts, int above) {
         static Histogram of(double[] sorted) {
             double low = sorted[0];
-            double high = sorted[sorted.length - 1];
-            int[] c = new int[BINS];
-            for (double v : sorted) {
-                int b = high > low ? (int) ((v - low) / (high - low) * BINS) : 0;
-                c[Math.min(BINS - 1, Math.max(0, b))]++;
+            double high = Bootstrap.quantile(sorted, 0.99);
+            if (!(high > low)) {
+                high = sorted[sorted.length - 1];
             }
-            return new Histogram(low, high, java.util.stream.IntStream.of(c).boxed().toList());
+            int[] c = new int[BINS];
+            int above = 0;
+            for (double v : sorted) {
+                if (v > high) {
+                    above++;
+                } else {
+                    int b = high > low ? (int) ((v - low) / (high - low) * BINS) : 0;
+                    c[Math.min(BINS - 1, Math.max(0, b))]++;
+                }
+            }
+            return new Histogram(low, high, java.util.stream.IntStream.of(c).boxed().toList(), above);
         }
     }
 

@@ -39,6 +39,8 @@ import java.util.zip.ZipInputStream;
  */
 public final class DetectionServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DetectionServer.class);
+    private static final com.fasterxml.jackson.databind.ObjectWriter COMPACT =
+            ModelFiles.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
 
     /**
      * How the server listens and what it accepts.
@@ -405,7 +407,7 @@ public final class DetectionServer implements AutoCloseable {
 
     private static void json(Context ctx, int status, Object body) {
         try {
-            ctx.status(status).contentType("application/json").result(ModelFiles.JSON.writeValueAsBytes(body));
+            ctx.status(status).contentType("application/json").result(COMPACT.writeValueAsBytes(body));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

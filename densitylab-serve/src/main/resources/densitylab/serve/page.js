@@ -31,8 +31,8 @@ function draw(canvas, cal, score) {
   g.strokeStyle = "#59637a"; g.beginPath(); g.moveTo(L, base + 0.5); g.lineTo(R, base + 0.5); g.stroke();
   g.fillStyle = "#59637a"; g.font = "12px system-ui, sans-serif";
   g.textAlign = "left"; g.fillText(fmt(lo), x(lo), base + 16);
-  g.textAlign = "right"; g.fillText(fmt(hi), x(hi), base + 16);
-  g.textAlign = "center"; g.fillText("validation scores (" + cal.n + " in-distribution images)", (L + R) / 2, H - 3);
+  g.textAlign = "right"; g.fillText(fmt(hi) + (h && h.above ? " (+" + h.above + " above)" : ""), x(hi), base + 16);
+  g.textAlign = "center"; g.fillText("validation scores of " + cal.n + " in-distribution images" + (h ? "" : " (quartiles, 5-95%)"), (L + R) / 2, H - 3);
   g.strokeStyle = "#b3261e"; g.setLineDash([5, 4]); g.beginPath(); g.moveTo(x(cal.threshold), top - 8); g.lineTo(x(cal.threshold), base); g.stroke();
   g.setLineDash([]); g.fillStyle = "#b3261e"; g.fillText("threshold " + fmt(cal.threshold), Math.min(Math.max(x(cal.threshold), 70), W - 70), top - 10);
   if (score !== null) {

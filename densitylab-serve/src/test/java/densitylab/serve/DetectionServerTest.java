@@ -248,6 +248,19 @@ class DetectionServerTest {
     }
 
     @Test
+    void withTrustedKeysOnlyABundleTheySignedIsServed() throws Exception {
+        java.security.KeyPair key = densitylab.detect.BundleSignature.generate();
+        java.security.KeyPair other = densitylab.detect.BundleSignature.generate();
+        Path signed = tmp.resolve("signed.zip");
+        fx.detector.save(signed, key);
+        assertThat(ServedDetector.load("s=" + signed, List.of(key.getPublic())).name()).isEqualTo("s");
+        assertThatThrownBy(() -> ServedDetector.load(signed.toString(), List.of(other.getPublic())))
+                .isInstanceOf(DetectorBundleException.class).hasMessageContaining("not a trusted key");
+        assertThatThrownBy(() -> ServedDetector.load(fx.bundle.toString(), List.of(key.getPublic())))
+                .isInstanceOf(DetectorBundleException.class).hasMessageContaining("not signed");
+    }
+
+    @Test
     void concurrentSingleRequestsShareModelCalls() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         AtomicInteger largest = new AtomicInteger();
@@ -301,6 +314,56 @@ class DetectionServerTest {
         }
         assertThatThrownBy(() -> Fixtures.get(url + "health")).isInstanceOf(ConnectException.class);
         server = null;
+    }
+
+    @Test
+    void aBoundedLoadLosesNoResponseAndKeepsResidentMemoryFlat() throws Exception {
+        start(DetectionServer.Settings.defaults(), fm);
+        int n = 2000;
+        int threads = 8;
+        byte[][] pngs = new byte[fx.fashion.size()][];
+        for (int i = 0; i < pngs.length; i++) {
+            pngs[i] = Fixtures.png(fx.fashion, i);
+        }
+        double[] expected = fx.detector.score(fx.fashion);
+        long[] rss = new long[2];
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (int half = 0; half < 2; half++) {
+                List<Future<Boolean>> f = new ArrayList<>();
+                for (int r = 0; r < n / 2; r++) {
+                    int img = r % pngs.length;
+                    f.add(pool.submit(() -> {
+                        HttpResponse<String> resp = Fixtures.post(server.url() + "v1/detectors/fm/score", "image/png", pngs[img]);
+                        return resp.statusCode() == 200
+                                && Math.abs(json(resp).get("score").asDouble() - expected[img]) <= 1e-9 * Math.abs(expected[img]) + 1e-12;
+                    }));
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                for (Future<Boolean> x : f) {
+                    assertThat(x.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS))
+                            .as("every request answered with its own image's score").isTrue();
+                }
+                System.gc();
+                rss[half] = residentBytes();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        String metrics = Fixtures.get(server.url() + "metrics").body();
+        assertThat(metric(metrics, "densitylab_images_scored_total{detector=\"fm\"}")).isEqualTo(n);
+        assertThat(metric(metrics, "densitylab_model_call_images_sum{detector=\"fm\"}")).as("no image scored twice or lost").isEqualTo(n);
+        assertThat(rss[1] - rss[0]).as("resident memory growth over the second thousand requests, bytes").isLessThan(64L << 20);
+    }
+
+    /** This process's resident set size now (Linux /proc). */
+    private static long residentBytes() throws java.io.IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new AssertionError("no VmRSS in /proc/self/status");
     }
 
     @Test
