@@ -23,7 +23,7 @@ final class RunIndex {
      * One run as the page lists it; the numbers are null where the run has none.
      *
      * @param path      the folder relative to the runs folder, '/'-separated ("" for the folder itself)
-     * @param bpd       test bits/dim on the in-distribution set
+     * @param bpd       test bits/dim on the in-distribution set (evaluate's, else what train measured)
      * @param bestAuroc the highest AUROC among its evaluated scores, with the score and the outlier set it came from
      */
     record Run(String path, String model, String data, Double bpd, String date, Double bestAuroc, String bestScore, String bestOut,
@@ -59,6 +59,8 @@ final class RunIndex {
         String in = text(results.path("in"), null);
         if (in != null && results.path("bpd").path(in).isNumber()) {
             bpd = results.path("bpd").path(in).asDouble();
+        } else if (config.path("result").path("test_bpd").isNumber()) { // measured by train on its first test images
+            bpd = config.path("result").path("test_bpd").asDouble();
         }
         Double best = null;
         String bestScore = null;

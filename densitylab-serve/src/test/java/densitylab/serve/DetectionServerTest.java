@@ -353,6 +353,7 @@ class DetectionServerTest {
         String metrics = Fixtures.get(server.url() + "metrics").body();
         assertThat(metric(metrics, "densitylab_images_scored_total{detector=\"fm\"}")).isEqualTo(n);
         assertThat(metric(metrics, "densitylab_model_call_images_sum{detector=\"fm\"}")).as("no image scored twice or lost").isEqualTo(n);
+        System.out.printf("load test: resident %d MB after the first thousand requests, %d MB after the second%n", rss[0] >> 20, rss[1] >> 20);
         assertThat(rss[1] - rss[0]).as("resident memory growth over the second thousand requests, bytes").isLessThan(64L << 20);
     }
 
@@ -374,12 +375,16 @@ class DetectionServerTest {
         Files.writeString(run.resolve("results.json"), "{\"in\":\"fashion-mnist\",\"bpd\":{\"fashion-mnist\":3.1234},"
                 + "\"results\":[{\"score\":\"likelihood\",\"out\":\"mnist\",\"auroc\":0.125},{\"score\":\"combined\",\"out\":\"mnist\",\"auroc\":0.9967}]}");
         Files.writeString(run.resolve("report.html"), "<html>the glow's report</html>");
+        Path vae = Files.createDirectories(runs.resolve("vae"));
+        Files.writeString(vae.resolve("config.json"), "{\"model\":\"vae\",\"data\":{\"spec\":\"fashion-mnist\"},\"result\":{\"test_bpd\":3.4149}}");
+        Files.writeString(vae.resolve("audit.html"), "<html>audit</html>");
         Files.writeString(tmp.resolve("secret.txt"), "not for the web");
         start(DetectionServer.Settings.defaults().withRuns(runs), fm);
         String page = Fixtures.get(server.url()).body();
         assertThat(page).contains("demo/glow").contains("3.123").contains("0.997").contains("combined vs mnist")
-                .contains("href=\"runs/demo/glow/report.html\"").doesNotContain("audit.html")
-                .contains("data-name=\"fm\"").contains("input type=\"file\"");
+                .contains("href=\"runs/demo/glow/report.html\"").doesNotContain("runs/demo/glow/audit.html")
+                .contains("data-name=\"fm\"").contains("input type=\"file\"")
+                .contains("3.415").contains("href=\"runs/vae/audit.html\"").doesNotContain("runs/vae/report.html");
         assertThat(page).doesNotContainPattern("(src|href)=\"(https?:)?//");
         HttpResponse<String> report = Fixtures.get(server.url() + "runs/demo/glow/report.html");
         assertThat(report.statusCode()).isEqualTo(200);
