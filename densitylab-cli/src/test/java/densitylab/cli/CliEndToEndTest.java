@@ -131,6 +131,12 @@ class CliEndToEndTest {
         Run serve = cli("serve", "--detector", unsigned.toString(), "--trust", alice + ".pub", "--port", "0");
         assertThat(serve.code()).as("serve refuses to start").isEqualTo(1);
         assertThat(serve.err()).contains("unsigned.zip").contains("not signed");
+        Path tampered = tmp.resolve("tampered.zip");
+        byte[] bytes = Files.readAllBytes(signed);
+        Files.write(tampered, java.util.Arrays.copyOf(bytes, bytes.length - 64));
+        Run broken = cli("serve", "--detector", unsigned.toString(), "--detector", tampered.toString(), "--port", "0");
+        assertThat(broken.code()).as("a tampered bundle stops start-up").isEqualTo(1);
+        assertThat(broken.err()).contains("tampered.zip").doesNotContain("serving");
         Run nothing = cli("serve");
         assertThat(nothing.code()).isNotZero();
         assertThat(nothing.err()).contains("nothing to serve");
