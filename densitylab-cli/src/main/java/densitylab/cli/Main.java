@@ -20,7 +20,9 @@ import java.io.UncheckedIOException;
                 "(+invert, +hflip, +vflip, +gray, +rgb, +resize=HxW, +scale=F toward the mean image, +contrast=F toward the mean grey)."},
         footer = {"", "Environment: DENSITYLAB_DATA (data cache folder), DENSITYLAB_SOURCES (extra folders holding " +
                 "data files), DENSITYLAB_OFFLINE=1 (never use the network).",
-                "See '${ROOT-COMMAND-NAME} COMMAND --help' for each command."},
+                "See '${ROOT-COMMAND-NAME} COMMAND --help' for each command.",
+                "The launcher also runs 'spark-score' (score image files with a detector bundle on Apache Spark in local mode; " +
+                "'./densitylab spark-score --help')."},
         subcommands = {DemoCommand.class, ReproduceCommand.class, RegretStudyCommand.class, DataCommand.class, TrainCommand.class, ScoreCommand.class,
                 EvaluateCommand.class, AuditCommand.class, DetectorCommand.class, DetectCommand.class, ServeCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})

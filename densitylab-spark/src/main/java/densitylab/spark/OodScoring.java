@@ -13,6 +13,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -55,6 +56,18 @@ public final class OodScoring {
 
     /** {@link #score(Dataset, String, String)} with batchSize images decoded and scored together. */
     public static Dataset<Row> score(Dataset<Row> images, String bundlePath, String imageColumn, int batchSize) throws IOException {
+        return score(images, bundlePath, imageColumn, batchSize, null);
+    }
+
+    /** Counts of what the tasks scored (Spark accumulators: a retried task counts twice). */
+    record Counters(LongAccumulator images, LongAccumulator flagged, LongAccumulator errors) implements java.io.Serializable {
+        static Counters of(org.apache.spark.SparkContext sc) {
+            return new Counters(sc.longAccumulator("images"), sc.longAccumulator("flagged"), sc.longAccumulator("errors"));
+        }
+    }
+
+    static Dataset<Row> score(Dataset<Row> images, String bundlePath, String imageColumn, int batchSize, Counters counters)
+            throws IOException {
         if (batchSize < 1) {
             throw new IllegalArgumentException("the batch size must be at least 1, got " + batchSize);
         }
@@ -85,7 +98,7 @@ public final class OodScoring {
                 .add(new StructField("ood_threshold", DataTypes.DoubleType, false, org.apache.spark.sql.types.Metadata.empty()))
                 .add(new StructField("is_ood", DataTypes.BooleanType, true, org.apache.spark.sql.types.Metadata.empty()))
                 .add(new StructField("ood_error", DataTypes.StringType, true, org.apache.spark.sql.types.Metadata.empty()));
-        MapPartitionsFunction<Row, Row> f = rows -> new Scored(rows, DetectorCache.get(path, sha), column, batchSize);
+        MapPartitionsFunction<Row, Row> f = rows -> new Scored(rows, DetectorCache.get(path, sha), column, batchSize, counters);
         return images.mapPartitions(f, Encoders.row(out));
     }
 
@@ -97,8 +110,10 @@ public final class OodScoring {
         private final int batchSize;
         private final double threshold;
         private final Deque<Row> ready = new ArrayDeque<>();
+        private final Counters counters;
 
-        Scored(Iterator<Row> rows, OodDetector detector, int column, int batchSize) {
+        Scored(Iterator<Row> rows, OodDetector detector, int column, int batchSize, Counters counters) {
+            this.counters = counters;
             this.rows = rows;
             this.detector = detector;
             this.column = column;
@@ -166,6 +181,11 @@ public final class OodScoring {
                     v[r.length() + 2] = detector.isOutOfDistribution(s);
                 }
                 ready.add(RowFactory.create(v));
+                if (counters != null) {
+                    counters.images().add(1);
+                    counters.errors().add(errors[i] != null ? 1 : 0);
+                    counters.flagged().add(Boolean.TRUE.equals(v[r.length() + 2]) ? 1 : 0);
+                }
             }
         }
     }

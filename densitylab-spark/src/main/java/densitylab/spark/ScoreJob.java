@@ -3,7 +3,6 @@ package densitylab.spark;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +79,7 @@ public final class ScoreJob {
         }
         SparkSession spark = b.getOrCreate();
         try {
+            filesByCount(spark);
             Dataset<Row> in;
             if (o.inputFormat.equals("parquet")) {
                 in = spark.read().parquet(o.input);
@@ -89,23 +89,34 @@ public final class ScoreJob {
                         : spark.read().format("binaryFile").load(o.input);
             }
             spark.sparkContext().addFile(Path.of(o.detector).toAbsolutePath().toString()); // executors without a shared path
-            Dataset<Row> scored = OodScoring.score(in, o.detector, o.imageColumn, o.batchSize).drop(o.imageColumn);
+            OodScoring.Counters counters = OodScoring.Counters.of(spark.sparkContext());
+            Dataset<Row> scored = OodScoring.score(in, o.detector, o.imageColumn, o.batchSize, counters).drop(o.imageColumn);
             if (o.format.equals("csv")) {
                 scored.write().option("header", "true").csv(o.output);
             } else {
                 scored.write().parquet(o.output);
             }
-            Dataset<Row> back = o.format.equals("csv") ? spark.read().option("header", "true").option("inferSchema", "true").csv(o.output)
-                    : spark.read().parquet(o.output);
-            Row counts = back.agg(functions.count(functions.lit(1)),
-                    functions.sum(functions.when(functions.col("is_ood").equalTo(true), 1).otherwise(0)),
-                    functions.sum(functions.when(functions.col("ood_error").isNotNull(), 1).otherwise(0))).first();
-            return new Summary(counts.getLong(0), counts.isNullAt(1) ? 0 : counts.getLong(1), counts.isNullAt(2) ? 0 : counts.getLong(2),
+            return new Summary(counters.images().value(), counters.flagged().value(), counters.errors().value(),
                     (System.nanoTime() - t0) / 1e9);
         } finally {
             if (o.master != null) {
                 spark.stop();
             }
+        }
+    }
+
+    /**
+     * Splits many small image files into partitions by their number rather than their bytes, about four a core:
+     * Spark's defaults (128 MB partitions, a file counted as 4 MB) cut 20,000 small PNGs into 625 tasks of 32 images,
+     * whose per-task cost tripled the job's time. Settings given on the command line (--conf) are kept.
+     */
+    private static void filesByCount(SparkSession spark) {
+        org.apache.spark.SparkConf given = spark.sparkContext().getConf();
+        if (!given.contains("spark.sql.files.maxPartitionBytes")) {
+            spark.conf().set("spark.sql.files.maxPartitionBytes", Long.toString(1L << 40));
+        }
+        if (!given.contains("spark.sql.files.minPartitionNum")) {
+            spark.conf().set("spark.sql.files.minPartitionNum", Integer.toString(4 * spark.sparkContext().defaultParallelism()));
         }
     }
 
