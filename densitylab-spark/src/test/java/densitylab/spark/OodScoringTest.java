@@ -211,6 +211,16 @@ class OodScoringTest {
         }
         assertThat(s.flagged()).isEqualTo(back.where("is_ood").count());
         assertThatThrownBy(() -> ScoreJob.score(o)).hasMessageContaining("exists already");
+
+        Path table = tmp.resolve("table");
+        read().withColumnRenamed("content", "image_bytes").write().parquet(table.toString());
+        Path fromTable = tmp.resolve("from-table");
+        ScoreJob.Summary t = ScoreJob.score(ScoreJob.Options.parse(new String[] {"--detector", bundles.get("ganomaly").toString(),
+                "--input", table.toString(), "--input-format", "parquet", "--image-column", "image_bytes", "--output",
+                fromTable.toString(), "--format", "csv"}));
+        assertThat(t).isEqualTo(new ScoreJob.Summary(s.images(), s.flagged(), s.errors(), t.seconds()));
+        assertThat(spark.read().option("header", "true").csv(fromTable.toString()).columns()).contains("path", "ood_score")
+                .doesNotContain("image_bytes");
         assertThat(ScoreJob.run(new String[] {"--input", "x"})).isEqualTo(2);
     }
 }
