@@ -39,6 +39,10 @@ final class EvaluateCommand implements Callable<Integer> {
             + "their models' statistics join --score combined (as combined+NAME; repeatable).")
     List<java.nio.file.Path> with = new java.util.ArrayList<>();
 
+    @Option(names = "--fresh-samples", description = "Draw the report's sample grids anew instead of reusing RUN/samples.png "
+            + "and RUN/samples-t0.7.png, which train drew from the same model (an autoregressive model samples for minutes).")
+    boolean freshSamples;
+
     @Mixin
     ScoringOptions scoring;
 
@@ -48,7 +52,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EvaluateRequest request = new EvaluateRequest(scoring.run, in, outs, scoring.scores, scoring.selection(), scoring.fitLimit,
-                scoring.scoreOptions.toOptions(), bootstrap, seed, dataOptions.settings(), with);
+                scoring.scoreOptions.toOptions(), bootstrap, seed, dataOptions.settings(), with, freshSamples);
         if (outs.contains(in)) {
             throw new IllegalArgumentException("OOD set '" + in + "' is the in-distribution set");
         }

@@ -19,10 +19,17 @@ import java.util.List;
  * @param seed         seed of the bootstrap and of the report's samples
  * @param dataSettings where data comes from
  * @param with         other runs trained on the same data whose models' statistics join the combined score's
+ * @param freshSamples draw the report's sample grids anew instead of reusing those train drew
  */
 public record EvaluateRequest(Path run, String in, List<String> outs, List<String> scores, DataSettings.Selection selection,
                               int fitLimit, ScoreOptions options, int bootstrap, long seed, DataSettings dataSettings,
-                              List<Path> with) {
+                              List<Path> with, boolean freshSamples) {
+    /** A request that reuses the sample grids train drew (see {@link #withFreshSamples}). */
+    public EvaluateRequest(Path run, String in, List<String> outs, List<String> scores, DataSettings.Selection selection,
+                           int fitLimit, ScoreOptions options, int bootstrap, long seed, DataSettings dataSettings, List<Path> with) {
+        this(run, in, outs, scores, selection, fitLimit, options, bootstrap, seed, dataSettings, with, false);
+    }
+
     /** A request without other runs. */
     public EvaluateRequest(Path run, String in, List<String> outs, List<String> scores, DataSettings.Selection selection,
                            int fitLimit, ScoreOptions options, int bootstrap, long seed, DataSettings dataSettings) {
@@ -49,7 +56,15 @@ public record EvaluateRequest(Path run, String in, List<String> outs, List<Strin
 
     /** This request with other scores. */
     public EvaluateRequest withScores(List<String> names) {
-        return new EvaluateRequest(run, in, outs, names, selection, fitLimit, options, bootstrap, seed, dataSettings, with);
+        return new EvaluateRequest(run, in, outs, names, selection, fitLimit, options, bootstrap, seed, dataSettings, with, freshSamples);
+    }
+
+    /**
+     * This request drawing the report's sample grids anew (fresh = true) instead of reusing RUN/samples.png and
+     * RUN/samples-t0.7.png, which train drew from the same model (an autoregressive model draws for minutes).
+     */
+    public EvaluateRequest withFreshSamples(boolean fresh) {
+        return new EvaluateRequest(run, in, outs, scores, selection, fitLimit, options, bootstrap, seed, dataSettings, with, fresh);
     }
 
     /** This request on other images of each set. */

@@ -15,6 +15,9 @@ import densitylab.report.ReportData;
 import densitylab.report.Sections;
 import densitylab.score.OodScore;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +40,23 @@ public final class Evaluation {
      * @param results results.json's content
      */
     public record EvaluationResult(RunFolder run, GenerativeModel model, Experiment.Outcome outcome, Map<String, Object> results) {
+    }
+
+    /**
+     * A report's grid of samples: the one train drew (file) when it is at least as new as the run's model, else
+     * (or when fresh samples are asked) drawn now.
+     */
+    static ReportData.Grid sampleGrid(RunFolder rf, Path file, boolean fresh, String caption,
+                                      java.util.function.Supplier<ImageSet> draw) throws IOException {
+        Path stamp = rf.modelDir().resolve(densitylab.nn.ModelFiles.MANIFEST);
+        if (!fresh && Files.isRegularFile(file) && Files.isRegularFile(stamp)
+                && Files.getLastModifiedTime(file).compareTo(Files.getLastModifiedTime(stamp)) >= 0) {
+            java.awt.image.BufferedImage drawn = javax.imageio.ImageIO.read(file.toFile());
+            if (drawn != null) {
+                return new ReportData.Grid(caption + ", drawn by train (" + file.getFileName() + ")", drawn);
+            }
+        }
+        return new ReportData.Grid(caption, ImageGrid.render(draw.get(), 100, 10, 2));
     }
 
     /**
@@ -143,9 +163,11 @@ public final class Evaluation {
         List<ReportData.Row> reportRows = outcome.rows().stream()
                 .map(x -> new ReportData.Row(x.score(), x.out(), x.metrics())).toList();
         List<ReportData.Grid> grids = new ArrayList<>();
-        grids.add(new ReportData.Grid("samples from the model (" + model.kind() + ")", ImageGrid.render(model.sample(100, seed), 100, 10, 2)));
+        grids.add(sampleGrid(rf, rf.samples(), req.freshSamples(), "samples from the model (" + model.kind() + ")",
+                () -> model.sample(100, seed)));
         if (model instanceof TemperedSampling tempered) {
-            grids.add(new ReportData.Grid("samples at temperature 0.7", ImageGrid.render(tempered.sample(100, seed, 0.7), 100, 10, 2)));
+            grids.add(sampleGrid(rf, rf.temperedSamples(), req.freshSamples(), "samples at temperature 0.7",
+                    () -> tempered.sample(100, seed, 0.7)));
         }
         grids.add(new ReportData.Grid("in-distribution: " + inName, ImageGrid.render(inSet, 100, 10, 2)));
         outSets.forEach((k, v) -> grids.add(new ReportData.Grid("OOD: " + names.get(k),

@@ -51,6 +51,11 @@ public record RunFolder(Path dir) {
         return dir.resolve("samples.png");
     }
 
+    /** The grid of samples at temperature {@value Training#TEMPERATURE} that train draws for tempered-sampling models. */
+    public Path temperedSamples() {
+        return dir.resolve("samples-t0.7.png");
+    }
+
     /** The run folder of the likelihood-ratio background model (train --background), inside this one. */
     public RunFolder background() {
         return new RunFolder(dir.resolve("background"));

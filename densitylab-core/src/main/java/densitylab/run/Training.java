@@ -8,6 +8,7 @@ import densitylab.io.SettingException;
 import densitylab.io.Trees;
 import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
+import densitylab.model.TemperedSampling;
 import densitylab.model.ModelKind;
 import densitylab.model.TrainedModel;
 import densitylab.model.registry.ModelKinds;
@@ -378,6 +379,12 @@ public final class Training {
         ModelKinds.save(m, rf.modelDir());
         ImageSet samples = sampleWithin(m, SAMPLES, seed, deadline);
         ImageGrid.writePng(samples, samples.size(), rf.samples());
+        Files.deleteIfExists(rf.temperedSamples()); // an earlier model's
+        if (m instanceof TemperedSampling t && System.nanoTime() < deadline) { // the report reuses both grids
+            ImageSet tempered = deadline == Long.MAX_VALUE ? t.sample(SAMPLES, seed, TEMPERATURE)
+                    : sampleWithin((n, sd) -> t.sample(n, sd, TEMPERATURE), m.kind(), SAMPLES, seed, deadline);
+            ImageGrid.writePng(tempered, tempered.size(), rf.temperedSamples());
+        }
 
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("seconds", trainSecs);
@@ -440,6 +447,8 @@ public final class Training {
 
     /** Samples in samples.png. */
     static final int SAMPLES = 100;
+    /** The temperature of samples-t0.7.png. */
+    static final double TEMPERATURE = 0.7;
     /** Images per chunk of the final bits/dim, and samples per chunk, once the budget may be short. */
     static final int EVAL_CHUNK = 100;
     static final int SAMPLE_CHUNK = 20;
@@ -475,13 +484,18 @@ public final class Training {
         if (deadline == Long.MAX_VALUE) {
             return m.sample(n, seed);
         }
+        return sampleWithin(m::sample, m.kind(), n, seed, deadline);
+    }
+
+    private static ImageSet sampleWithin(java.util.function.BiFunction<Integer, Long, ImageSet> draw, String kind, int n, long seed,
+                                         long deadline) {
         List<ImageSet> parts = new java.util.ArrayList<>();
         int drawn = 0;
         while (drawn < n && (drawn == 0 || System.nanoTime() < deadline)) {
             int k = Math.min(SAMPLE_CHUNK, n - drawn);
-            parts.add(m.sample(k, seed + drawn));
+            parts.add(draw.apply(k, seed + drawn));
             drawn += k;
         }
-        return ImageSet.concat(m.kind() + " samples", parts);
+        return ImageSet.concat(kind + " samples", parts);
     }
 }
