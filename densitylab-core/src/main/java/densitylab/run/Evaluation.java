@@ -42,21 +42,17 @@ public final class Evaluation {
     public record EvaluationResult(RunFolder run, GenerativeModel model, Experiment.Outcome outcome, Map<String, Object> results) {
     }
 
-    /**
-     * A report's grid of samples: the one train drew (file) when it is at least as new as the run's model, else
-     * (or when fresh samples are asked) drawn now.
-     */
-    static ReportData.Grid sampleGrid(RunFolder rf, Path file, boolean fresh, String caption,
-                                      java.util.function.Supplier<ImageSet> draw) throws IOException {
+    /** The grid of samples train drew into file, when it is at least as new as the run's model. */
+    static java.util.Optional<ReportData.Grid> trainGrid(RunFolder rf, Path file, String caption) throws IOException {
         Path stamp = rf.modelDir().resolve(densitylab.nn.ModelFiles.MANIFEST);
-        if (!fresh && Files.isRegularFile(file) && Files.isRegularFile(stamp)
+        if (Files.isRegularFile(file) && Files.isRegularFile(stamp)
                 && Files.getLastModifiedTime(file).compareTo(Files.getLastModifiedTime(stamp)) >= 0) {
             java.awt.image.BufferedImage drawn = javax.imageio.ImageIO.read(file.toFile());
             if (drawn != null) {
-                return new ReportData.Grid(caption + ", drawn by train (" + file.getFileName() + ")", drawn);
+                return java.util.Optional.of(new ReportData.Grid(caption + ", drawn by train (" + file.getFileName() + ")", drawn));
             }
         }
-        return new ReportData.Grid(caption, ImageGrid.render(draw.get(), 100, 10, 2));
+        return java.util.Optional.empty();
     }
 
     /**
@@ -163,11 +159,19 @@ public final class Evaluation {
         List<ReportData.Row> reportRows = outcome.rows().stream()
                 .map(x -> new ReportData.Row(x.score(), x.out(), x.metrics())).toList();
         List<ReportData.Grid> grids = new ArrayList<>();
-        grids.add(sampleGrid(rf, rf.samples(), req.freshSamples(), "samples from the model (" + model.kind() + ")",
-                () -> model.sample(100, seed)));
+        String caption = "samples from the model (" + model.kind() + ")";
+        java.util.Optional<ReportData.Grid> fromTrain = req.freshSamples() ? java.util.Optional.empty() : trainGrid(rf, rf.samples(), caption);
+        grids.add(fromTrain.orElseGet(() -> new ReportData.Grid(caption, ImageGrid.render(model.sample(100, seed), 100, 10, 2))));
         if (model instanceof TemperedSampling tempered) {
-            grids.add(sampleGrid(rf, rf.temperedSamples(), req.freshSamples(), "samples at temperature 0.7",
-                    () -> tempered.sample(100, seed, 0.7)));
+            String captionT = "samples at temperature 0.7";
+            java.util.Optional<ReportData.Grid> t = req.freshSamples() ? java.util.Optional.empty() : trainGrid(rf, rf.temperedSamples(), captionT);
+            if (t.isPresent()) {
+                grids.add(t.get());
+            } else if (fromTrain.isPresent()) { // train drew samples but had no time left for these: do not draw for minutes here
+                log.note("no grid at temperature 0.7 in the report: train's time budget left none; --fresh-samples draws one");
+            } else {
+                grids.add(new ReportData.Grid(captionT, ImageGrid.render(tempered.sample(100, seed, 0.7), 100, 10, 2)));
+            }
         }
         grids.add(new ReportData.Grid("in-distribution: " + inName, ImageGrid.render(inSet, 100, 10, 2)));
         outSets.forEach((k, v) -> grids.add(new ReportData.Grid("OOD: " + names.get(k),

@@ -52,5 +52,13 @@ class SampleGridsTest {
         Evaluation.evaluate(req, QUIET);
         report = Files.readString(rf.report());
         assertThat(report).doesNotContain("drawn by train (samples.png)").contains("drawn by train (samples-t0.7.png)");
+
+        // train had no time for the tempered grid: the report does not draw one for minutes, unless asked
+        Files.setLastModifiedTime(rf.samples(), FileTime.fromMillis(model.toMillis() + 60_000));
+        Files.delete(rf.temperedSamples());
+        Evaluation.evaluate(req, QUIET);
+        assertThat(Files.readString(rf.report())).contains("drawn by train (samples.png)").doesNotContain("samples at temperature 0.7");
+        Evaluation.evaluate(req.withFreshSamples(true), QUIET);
+        assertThat(Files.readString(rf.report())).contains("samples at temperature 0.7");
     }
 }
