@@ -92,8 +92,12 @@ public final class Main {
         @Override
         public String[] getVersion() {
             String v = Main.class.getPackage().getImplementationVersion();
+            String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
+            String choice = System.getenv("DENSITYLAB_ISA_CHOICE");
             return new String[] {"densitylab " + (v == null ? "dev" : v),
-                    "DJL 0.32.0, PyTorch 2.5.1 (CPU), Java " + System.getProperty("java.version")};
+                    "DJL 0.32.0, PyTorch 2.5.1 (CPU), Java " + System.getProperty("java.version"),
+                    "oneDNN instruction set: " + (isa == null ? "libtorch's default (ONEDNN_MAX_CPU_ISA unset)"
+                            : isa + (choice == null ? "" : " (" + choice + ")"))};
         }
     }
 }
