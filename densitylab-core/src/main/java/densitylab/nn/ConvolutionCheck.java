@@ -43,6 +43,7 @@ public final class ConvolutionCheck {
     public static Optional<String> problem() {
         Optional<String> p = cached;
         if (p == null) {
+            LibTorch.honourLogLevel(); // before libtorch's first operation, whose warnings it decides
             synchronized (ConvolutionCheck.class) {
                 if (cached == null) {
                     List<String> wrong = new ArrayList<>();

@@ -11,7 +11,33 @@ import ai.djl.pytorch.jni.JniUtils;
  * backward through DJL's JNI binding directly.
  */
 public final class LibTorch {
+    private static volatile boolean loggingInitialised;
+
     private LibTorch() {
+    }
+
+    /**
+     * Loads libtorch and makes it honour its {@code TORCH_CPP_LOG_LEVEL} variable (ERROR hides its warnings, such as
+     * NNPACK's on CPUs it does not support): DJL's binding never calls {@code c10::initLogging}, which reads it, so
+     * libtorch printed warnings whatever the variable said. Without the variable nothing changes. Once per process;
+     * a libtorch without that function keeps its default.
+     */
+    public static void honourLogLevel() {
+        if (loggingInitialised) {
+            return;
+        }
+        synchronized (LibTorch.class) {
+            if (loggingInitialised) {
+                return;
+            }
+            loggingInitialised = true;
+            try {
+                ai.djl.engine.Engine.getEngine("PyTorch"); // loads libc10, which the lookup by name then finds
+                com.sun.jna.NativeLibrary.getInstance("c10").getFunction("_ZN3c1011initLoggingEv").invokeVoid(new Object[0]);
+            } catch (RuntimeException | LinkageError e) {
+                // another libtorch build without the symbol: its warnings stay, nothing else changes
+            }
+        }
     }
 
     /** The calling thread's intra-op thread count. */
