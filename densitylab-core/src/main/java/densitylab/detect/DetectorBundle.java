@@ -12,7 +12,6 @@ import densitylab.model.ScoreOptions;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -291,7 +290,7 @@ public final class DetectorBundle {
                 }
                 byte[] b;
                 try (InputStream in = zip.getInputStream(e)) {
-                    b = readBounded(in, name);
+                    b = densitylab.io.BoundedReads.readAtMost(in, MAX_ENTRY, "entry " + name);
                 }
                 total += b.length;
                 if (total > MAX_TOTAL) {
@@ -305,19 +304,5 @@ public final class DetectorBundle {
             throw new DetectorBundleException(file + ": not a complete zip file (truncated or corrupted): " + e.getMessage(), e);
         }
         return out;
-    }
-
-    private static byte[] readBounded(InputStream in, String name) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        byte[] buf = new byte[1 << 16];
-        long total = 0;
-        for (int n; (n = in.read(buf)) > 0; ) {
-            total += n;
-            if (total > MAX_ENTRY) {
-                throw new IOException("entry " + name + " is larger than " + MAX_ENTRY + " bytes");
-            }
-            b.write(buf, 0, n);
-        }
-        return b.toByteArray();
     }
 }

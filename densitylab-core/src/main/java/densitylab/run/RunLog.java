@@ -28,6 +28,19 @@ public interface RunLog {
         };
     }
 
+    /** Discards every line (a run whose caller reports for itself). */
+    static RunLog silent() {
+        return new RunLog() {
+            @Override
+            public void info(String line) {
+            }
+
+            @Override
+            public void note(String line) {
+            }
+        };
+    }
+
     /** info lines to out, notes to err, each prefixed "densitylab: note: ". */
     static RunLog of(PrintStream out, PrintStream err) {
         return new RunLog() {

@@ -19,15 +19,7 @@ class HoldoutTest {
     @TempDir
     Path tmp;
 
-    private static final RunLog QUIET = new RunLog() {
-        @Override
-        public void info(String line) {
-        }
-
-        @Override
-        public void note(String line) {
-        }
-    };
+    private static final RunLog QUIET = RunLog.silent();
 
     @Test
     void heldOutImagesNeverTrainAndAreWhatScoresAreFittedOn() throws Exception {

@@ -18,15 +18,7 @@ class SampleGridsTest {
     @TempDir
     Path tmp;
 
-    private static final RunLog QUIET = new RunLog() {
-        @Override
-        public void info(String line) {
-        }
-
-        @Override
-        public void note(String line) {
-        }
-    };
+    private static final RunLog QUIET = RunLog.silent();
 
     @Test
     void theReportReusesTrainsGridsUnlessTheyAreStaleOrFreshOnesAreAsked() throws Exception {

@@ -2,6 +2,7 @@ package densitylab.serve;
 
 import densitylab.data.DataFormatException;
 import densitylab.data.ImageSet;
+import densitylab.io.BoundedReads;
 import densitylab.io.Versions;
 import densitylab.nn.ModelFiles;
 
@@ -14,7 +15,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -340,17 +340,11 @@ public final class DetectionServer implements AutoCloseable {
 
     /** Reads a stream, refusing (413) more than limit bytes without reading them all. */
     private static byte[] read(InputStream in, long limit, String what) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        byte[] buf = new byte[1 << 16];
-        long total = 0;
-        for (int n; (n = in.read(buf)) > 0; ) {
-            total += n;
-            if (total > limit) {
-                throw new BadRequest(413, tooLarge(what, limit));
-            }
-            b.write(buf, 0, n);
+        try {
+            return BoundedReads.readAtMost(in, limit, what);
+        } catch (BoundedReads.TooLargeException e) {
+            throw new BadRequest(413, tooLarge(what, limit));
         }
-        return b.toByteArray();
     }
 
     private List<Map<String, Object>> describeAll() {
