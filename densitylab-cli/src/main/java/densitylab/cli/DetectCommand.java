@@ -53,13 +53,14 @@ final class DetectCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be positive");
         }
-        OodDetector d = load(detector, trust);
         int[] failed = {0};
-        if (out != null) {
-            AtomicFiles.write(out, o -> failed[0] = writeCsv(d, o));
-        } else {
-            failed[0] = writeCsv(d, System.out);
-            System.out.flush();
+        try (OodDetector d = load(detector, trust)) {
+            if (out != null) {
+                AtomicFiles.write(out, o -> failed[0] = writeCsv(d, o));
+            } else {
+                failed[0] = writeCsv(d, System.out);
+                System.out.flush();
+            }
         }
         return failed[0] > 0 ? SOME_INPUTS_FAILED : 0;
     }

@@ -84,17 +84,18 @@ final class DetectorCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             java.security.KeyPair key = sign == null ? null : BundleSignature.readSigningKey(sign);
             long runSeed = new RunFolder(run).readConfig().get("seed") instanceof Number n ? n.longValue() : 0;
-            OodDetector d = DetectorFitting.fit(new DetectorFitting.DetectorRequest(run, score, data, tpr,
+            try (OodDetector d = DetectorFitting.fit(new DetectorFitting.DetectorRequest(run, score, data, tpr,
                     Preprocessing.Resize.parse(resizePolicy), new DataSettings.Selection(limit, sample, runSeed), fitLimit,
-                    scoreOptions.toOptions(), dataOptions.settings(), with));
-            if (key != null) {
-                d.save(out, key);
-            } else {
-                d.save(out);
+                    scoreOptions.toOptions(), dataOptions.settings(), with))) {
+                if (key != null) {
+                    d.save(out, key);
+                } else {
+                    d.save(out);
+                }
+                Calibration c = d.calibration();
+                System.out.printf(Locale.ROOT, "%s detector of the %s: threshold %.6g keeps %.4f of %d validation images (asked %.4f) -> %s%n",
+                        score, d.model().kind(), c.threshold(), c.achievedTpr(), c.n(), c.targetTpr(), out);
             }
-            Calibration c = d.calibration();
-            System.out.printf(Locale.ROOT, "%s detector of the %s: threshold %.6g keeps %.4f of %d validation images (asked %.4f) -> %s%n",
-                    score, d.model().kind(), c.threshold(), c.achievedTpr(), c.n(), c.targetTpr(), out);
             if (key != null) {
                 System.out.println("signed by key " + BundleSignature.fingerprint(key.getPublic()));
             }

@@ -1,7 +1,6 @@
 package densitylab.cli;
 
 import densitylab.eval.ResultTable;
-import densitylab.model.DensityModel;
 import densitylab.run.EvaluateRequest;
 import densitylab.run.Evaluation;
 import densitylab.run.RunLog;
@@ -57,8 +56,8 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("OOD set '" + in + "' is the in-distribution set");
         }
         Evaluation.EvaluationResult r = Evaluation.evaluate(request, RunLog.of(System.out, System.err));
-        if (!(r.model() instanceof DensityModel)) {
-            System.out.println("bits/dim: not defined (" + r.model().kind() + " has no likelihood)\n");
+        if (!densitylab.model.registry.ModelKinds.get(r.kind()).hasLikelihood()) {
+            System.out.println("bits/dim: not defined (" + r.kind() + " has no likelihood)\n");
         }
         System.out.print(ResultTable.format(r.outcome()));
         System.out.printf("%nwrote %s and %s%n", r.run().results(), r.run().report());

@@ -71,7 +71,13 @@ public final class Main {
             }
             return new CommandLine.RunLast().execute(parsed);
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) { // the launcher's heap is sized for 28x28 to 32x32 data sets, not for every set
+            System.err.println("error: the Java heap (at most " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB) is too small for "
+                    + "this command's data: run it again with a larger one, e.g. DENSITYLAB_JAVA_OPTS=-Xmx4g ./densitylab ...");
+            return 1;
+        }
     }
 
     /**
@@ -95,7 +101,8 @@ public final class Main {
             String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
             String choice = System.getenv("DENSITYLAB_ISA_CHOICE");
             return new String[] {"densitylab " + (v == null ? "dev" : v),
-                    "DJL 0.32.0, PyTorch 2.5.1 (CPU), Java " + System.getProperty("java.version"),
+                    "DJL 0.32.0, PyTorch 2.5.1 (CPU), Java " + System.getProperty("java.version") + ", heap at most "
+                            + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB",
                     "oneDNN instruction set: " + (isa == null ? "libtorch's default (ONEDNN_MAX_CPU_ISA unset)"
                             : isa + (choice == null ? "" : " (" + choice + ")"))};
         }

@@ -221,17 +221,33 @@ public final class DetectorBundle {
     }
 
     private static OodDetector detector(Path file, JsonNode det, Path dir) throws IOException {
-        GenerativeModel model = ModelKinds.load(dir.resolve("model"));
+        List<GenerativeModel> loaded = new ArrayList<>();
+        try {
+            return detector(file, det, dir, loaded);
+        } catch (IOException | RuntimeException e) {
+            loaded.forEach(GenerativeModel::close); // nothing of a refused bundle stays in memory
+            throw e;
+        }
+    }
+
+    private static GenerativeModel load(Path modelDir, List<GenerativeModel> loaded) throws IOException {
+        GenerativeModel m = ModelKinds.load(modelDir);
+        loaded.add(m);
+        return m;
+    }
+
+    private static OodDetector detector(Path file, JsonNode det, Path dir, List<GenerativeModel> loaded) throws IOException {
+        GenerativeModel model = load(dir.resolve("model"), loaded);
         JsonNode score = det.path("score");
-        DensityModel background = score.path("background").asBoolean() ? (DensityModel) ModelKinds.load(dir.resolve("background")) : null;
+        DensityModel background = score.path("background").asBoolean() ? (DensityModel) load(dir.resolve("background"), loaded) : null;
         List<DensityModel> members = new ArrayList<>();
         int n = score.path("ensemble_members").asInt(0);
         for (int k = 1; k <= n; k++) {
-            members.add(k == 1 ? (DensityModel) model : (DensityModel) ModelKinds.load(dir.resolve("ensemble").resolve("member-" + k)));
+            members.add(k == 1 ? (DensityModel) model : (DensityModel) load(dir.resolve("ensemble").resolve("member-" + k), loaded));
         }
         Map<String, GenerativeModel> peers = new LinkedHashMap<>();
         for (JsonNode name : score.path("peers")) {
-            peers.put(name.asText(), ModelKinds.load(dir.resolve("peers").resolve("peer-" + (peers.size() + 1))));
+            peers.put(name.asText(), load(dir.resolve("peers").resolve("peer-" + (peers.size() + 1)), loaded));
         }
         JsonNode o = score.path("options");
         ScoreOptions options = new ScoreOptions(o.path("iwaeSamples").asInt(), o.path("regretSteps").asInt(), o.path("regretLr").asDouble(),

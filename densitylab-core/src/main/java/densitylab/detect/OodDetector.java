@@ -28,8 +28,11 @@ import java.util.Objects;
  * (so two detectors built on one loaded model are serialised too), because a model's native arrays are shared and
  * libtorch already spreads one call over every core; a service gets its throughput from batches
  * ({@link #score(ImageSet)}), not from more threads. The detector writes nothing to standard output or error.
+ *
+ * <p>A detector owns the models it was built on, from {@link #fit} or a bundle: {@link #close()} frees their native
+ * memory, so a service that replaces detectors keeps a flat footprint.
  */
-public final class OodDetector {
+public final class OodDetector implements AutoCloseable {
     private final GenerativeModel model;
     private final DensityModel background;
     private final List<DensityModel> ensemble;
@@ -61,6 +64,24 @@ public final class OodDetector {
         }
         this.fittedState = s instanceof FittedScore ? Map.copyOf(fittedState) : null;
         this.score = s;
+    }
+
+    /**
+     * Closes the detector's models (the model, background, ensemble members and peers), once any scoring in progress
+     * ends; the detector cannot score afterwards. Closing twice does nothing.
+     */
+    @Override
+    public void close() {
+        synchronized (model) {
+            java.util.Set<GenerativeModel> all = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            all.add(model);
+            if (background != null) {
+                all.add(background);
+            }
+            all.addAll(ensemble);
+            all.addAll(peers.values());
+            all.forEach(GenerativeModel::close);
+        }
     }
 
     /**

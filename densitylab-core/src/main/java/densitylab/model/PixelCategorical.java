@@ -46,6 +46,11 @@ public final class PixelCategorical implements TrainableDensityModel {
     }
 
     @Override
+    public void close() {
+        manager.close();
+    }
+
+    @Override
     public List<NDArray> parameters() {
         return List.of(logits);
     }

@@ -51,22 +51,31 @@ public final class DetectorFitting {
 
     /**
      * The run's model (loaded once), with its background model and ensemble when the score needs them, calibrated on
-     * the validation images.
+     * the validation images. The detector owns the models: close it when done.
      */
     public static OodDetector fit(DetectorRequest req) throws Exception {
         RunFolder rf = new RunFolder(req.run());
         GenerativeModel model = rf.loadModel();
-        DataResolver r = req.data().resolver();
-        ImageSet validation = req.data().load(r, req.validationSpec(), "test", model.shape(), req.selection());
-        ImageSet fitData = null;
-        if (densitylab.score.Scores.learnsFromImages(req.score())) {
-            fitData = RunScores.fitImages(rf, req.data(), r, model.shape(), req.fitLimit(), RunLog.slf4j());
+        RunModels related = null;
+        try {
+            DataResolver r = req.data().resolver();
+            ImageSet validation = req.data().load(r, req.validationSpec(), "test", model.shape(), req.selection());
+            ImageSet fitData = null;
+            if (densitylab.score.Scores.learnsFromImages(req.score())) {
+                fitData = RunScores.fitImages(rf, req.data(), r, model.shape(), req.fitLimit(), RunLog.slf4j());
+            }
+            related = new RunModels(rf, model, req.with());
+            DensityModel background = (req.score().equals("likelihood-ratio") || densitylab.score.Scores.isCombined(req.score()))
+                    && rf.background().hasModel() ? related.background() : null;
+            List<DensityModel> members = req.score().equals("waic") ? related.ensemble() : new ArrayList<>();
+            return OodDetector.fit(model, background, members, related.peers(), req.score(), req.options(), fitData, validation,
+                    req.validationSpec(), req.tpr(), req.resize());
+        } catch (Exception | Error e) {
+            if (related != null) {
+                related.close();
+            }
+            model.close();
+            throw e;
         }
-        RunModels related = new RunModels(rf, model, req.with());
-        DensityModel background = (req.score().equals("likelihood-ratio") || densitylab.score.Scores.isCombined(req.score())) && rf.background().hasModel()
-                ? related.background() : null;
-        List<DensityModel> members = req.score().equals("waic") ? related.ensemble() : new ArrayList<>();
-        return OodDetector.fit(model, background, members, related.peers(), req.score(), req.options(), fitData, validation, req.validationSpec(),
-                req.tpr(), req.resize());
     }
 }

@@ -7,6 +7,7 @@ import densitylab.eval.Experiment;
 import densitylab.eval.ScoreTable;
 import densitylab.model.DensityModel;
 import densitylab.model.GenerativeModel;
+import densitylab.nn.NativeMemory;
 import densitylab.score.MemoizedDensity;
 import densitylab.model.TemperedSampling;
 import densitylab.report.HtmlReport;
@@ -35,11 +36,11 @@ public final class Evaluation {
      * What an evaluation found.
      *
      * @param run     the run folder (its results.json and report.html are written)
-     * @param model   the run's model
+     * @param kind    the registry name of the run's model kind (the model itself is closed when the evaluation ends)
      * @param outcome the metrics per score and OOD set, with sets named by {@link #shortNames}
      * @param results results.json's content
      */
-    public record EvaluationResult(RunFolder run, GenerativeModel model, Experiment.Outcome outcome, Map<String, Object> results) {
+    public record EvaluationResult(RunFolder run, String kind, Experiment.Outcome outcome, Map<String, Object> results) {
     }
 
     /** The grid of samples train drew into file, when it is at least as new as the run's model. */
@@ -88,16 +89,24 @@ public final class Evaluation {
      *                                  another shape than the model's
      */
     public static EvaluationResult evaluate(EvaluateRequest req, RunLog log) throws Exception {
+        RunFolder rf = new RunFolder(req.run());
+        try (GenerativeModel model = rf.loadModel(); RunModels related = new RunModels(rf, model, req.with())) {
+            return evaluate(req, log, rf, model, related);
+        } finally {
+            NativeMemory.release(); // what the models and their scoring freed
+        }
+    }
+
+    private static EvaluationResult evaluate(EvaluateRequest req, RunLog log, RunFolder rf, GenerativeModel model, RunModels related)
+            throws Exception {
         String in = req.in();
         List<String> outs = req.outs();
         long seed = req.seed();
         DataSettings ds = req.dataSettings();
-        RunFolder rf = new RunFolder(req.run());
-        GenerativeModel model = rf.loadModel();
         DataResolver r = ds.resolver();
         MemoizedDensity likelihood = model instanceof DensityModel d ? new MemoizedDensity(d) : null;
         List<OodScore> scores = RunScores.create(rf, model, likelihood, req.scores(), req.options(),
-                () -> RunScores.fitImages(rf, ds, r, model.shape(), req.fitLimit(), log), req.with(), log);
+                () -> RunScores.fitImages(rf, ds, r, model.shape(), req.fitLimit(), log), related, log);
         ImageSet inSet = ds.load(r, in, "test", model.shape(), req.selection());
         Map<String, ImageSet> outSets = new LinkedHashMap<>();
         for (String o : outs) {
@@ -107,6 +116,7 @@ public final class Evaluation {
             outSets.put(o, ds.load(r, o, "test", model.shape(), req.selection()));
         }
         Experiment.Outcome full = new Experiment(model, rf.scores(), likelihood).evaluate(in, inSet, outSets, scores, req.bootstrap(), seed);
+        NativeMemory.release(); // scoring's working set, before sampling's
         Map<String, String> names = shortNames(in, outs);
         Experiment.Outcome outcome = full.relabel(names);
         String inName = names.get(in);
@@ -200,7 +210,7 @@ public final class Evaluation {
                 + String.valueOf(config.getOrDefault("data", Map.of()) instanceof Map<?, ?> d ? d.get("spec") : "?"),
                 inName, model.kind(), provenance, outcome.bitsPerDim(), reportRows, outcome.scores(), grids, notes, sections);
         HtmlReport.write(report, rf.report());
-        return new EvaluationResult(rf, model, outcome, results);
+        return new EvaluationResult(rf, model.kind(), outcome, results);
     }
 
     /** A statistic that is one coordinate of a model's code: latent-J, possibly after a peer's prefix. */
@@ -296,16 +306,19 @@ public final class Evaluation {
                                                 DataSettings.Selection selection, int fitLimit, densitylab.model.ScoreOptions options,
                                                 DataSettings ds, RunLog log) throws Exception {
         RunFolder rf = new RunFolder(run);
-        GenerativeModel model = rf.loadModel();
-        DataResolver r = ds.resolver();
-        MemoizedDensity likelihood = model instanceof DensityModel d ? new MemoizedDensity(d) : null;
-        List<OodScore> scores = RunScores.create(rf, model, likelihood, scoreNames, options,
-                () -> RunScores.fitImages(rf, ds, r, model.shape(), fitLimit, log), log);
-        Experiment ex = new Experiment(model, rf.scores(), likelihood);
-        Map<String, ScoreTable> out = new LinkedHashMap<>();
-        for (String spec : specs) {
-            out.put(spec, ex.score(spec, ds.load(r, spec, "test", model.shape(), selection), scores));
+        try (GenerativeModel model = rf.loadModel(); RunModels related = new RunModels(rf, model)) {
+            DataResolver r = ds.resolver();
+            MemoizedDensity likelihood = model instanceof DensityModel d ? new MemoizedDensity(d) : null;
+            List<OodScore> scores = RunScores.create(rf, model, likelihood, scoreNames, options,
+                    () -> RunScores.fitImages(rf, ds, r, model.shape(), fitLimit, log), related, log);
+            Experiment ex = new Experiment(model, rf.scores(), likelihood);
+            Map<String, ScoreTable> out = new LinkedHashMap<>();
+            for (String spec : specs) {
+                out.put(spec, ex.score(spec, ds.load(r, spec, "test", model.shape(), selection), scores));
+            }
+            return new ScoringResult(scores.stream().map(OodScore::name).toList(), out);
+        } finally {
+            NativeMemory.release();
         }
-        return new ScoringResult(scores.stream().map(OodScore::name).toList(), out);
     }
 }

@@ -130,8 +130,10 @@ public final class RegretStudy {
             Training.train(TrainRequest.builder("vae", in, run).epochs(100000).minutes(budget).evalLimit(500).seed(seed)
                     .resume(resume).dataSettings(data).build(), log);
             trained = m;
-            ConvVae vae = (ConvVae) new RunFolder(run).loadModel();
-            Stage stage = scoreStage(vae, resolver, ood);
+            Stage stage;
+            try (ConvVae vae = (ConvVae) new RunFolder(run).loadModel()) {
+                stage = scoreStage(vae, resolver, ood);
+            }
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("minutes", m);
             json.put("settings", settings);
@@ -140,7 +142,6 @@ public final class RegretStudy {
             logf("  seconds per 1,000 images: %s%n", stage.secondsPer1000());
             AtomicFiles.writeString(stageFile, ModelFiles.JSON.writeValueAsString(json));
             done.put(m, stage);
-            vae.manager().close();
         }
         Path sweepFile = dir.resolve("sweep.json");
         List<Map<String, Object>> sweep = new ArrayList<>();
@@ -158,10 +159,10 @@ public final class RegretStudy {
                 if (!old.isEmpty()) {
                     log.info("the sweep's settings changed since " + sweepFile + ": sweeping again");
                 }
-                ConvVae vae = (ConvVae) new RunFolder(run).loadModel();
-                sweep = sweep(vae, resolver, ood.get(0));
+                try (ConvVae vae = (ConvVae) new RunFolder(run).loadModel()) {
+                    sweep = sweep(vae, resolver, ood.get(0));
+                }
                 AtomicFiles.writeString(sweepFile, ModelFiles.JSON.writeValueAsString(Map.of("settings", sweepSettings, "rows", sweep)));
-                vae.manager().close();
             }
         }
         Path report = dir.resolve("report.html");

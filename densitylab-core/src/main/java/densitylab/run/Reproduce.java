@@ -204,19 +204,24 @@ public final class Reproduce {
     /** The evaluation's outcome, the variance curve where the likelihood is cheap, and the samples. */
     private ModelResult collect(String m, Evaluation.EvaluationResult evaluated, int n) throws Exception {
         RunFolder rf = evaluated.run();
-        GenerativeModel model = evaluated.model();
         ModelKind kind = ModelKinds.get(m);
         VarianceCurve curve = null;
-        if (model instanceof DensityModel d && kind.trainedByGradient() && kind.cheapLikelihood()) {
-            log.info("variance experiment: bits/dim of " + in + " shrunk by c = 0.1 .. 1");
-            ImageSet inSet = data.load(data.resolver(), in, "test", model.shape(), DataSettings.Selection.first(n));
-            try (var pb = Progress.bar("variance curve", FACTORS.length)) {
-                curve = VarianceCurve.measure(d, inSet.limit(Math.min(inSet.size(), 2000)), FACTORS);
-                pb.stepTo(FACTORS.length);
+        int[] shape;
+        try (GenerativeModel model = rf.loadModel()) { // each model is open only while it computes: memory of one at a time
+            shape = model.shape();
+            if (model instanceof DensityModel d && kind.trainedByGradient() && kind.cheapLikelihood()) {
+                log.info("variance experiment: bits/dim of " + in + " shrunk by c = 0.1 .. 1");
+                ImageSet inSet = data.load(data.resolver(), in, "test", model.shape(), DataSettings.Selection.first(n));
+                try (var pb = Progress.bar("variance curve", FACTORS.length)) {
+                    curve = VarianceCurve.measure(d, inSet.limit(Math.min(inSet.size(), 2000)), FACTORS);
+                    pb.stepTo(FACTORS.length);
+                }
             }
+        } finally {
+            densitylab.nn.NativeMemory.release();
         }
         BufferedImage samples = Files.isRegularFile(rf.samples()) ? ImageIO.read(rf.samples().toFile()) : null;
-        return new ModelResult(m, model.shape(), evaluated.outcome(), curve, samples);
+        return new ModelResult(m, shape, evaluated.outcome(), curve, samples);
     }
 
     /** Against one OOD set: the plain likelihood's row and the row of the score with the highest AUROC (either may be null). */

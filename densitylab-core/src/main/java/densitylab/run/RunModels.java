@@ -12,9 +12,10 @@ import java.util.List;
 
 /**
  * The background model and ensemble members of a run folder, loaded when a score first asks for them, and the models
- * of other runs trained on the same data as the combined score's peers.
+ * of other runs trained on the same data as the combined score's peers. Closing it closes the models it loaded, not
+ * the scored model it was given.
  */
-public final class RunModels implements RelatedModels {
+public final class RunModels implements RelatedModels, AutoCloseable {
     private final RunFolder rf;
     private final GenerativeModel scored;
     private DensityModel background;
@@ -38,19 +39,36 @@ public final class RunModels implements RelatedModels {
         this.scored = scored;
         java.util.Map<String, GenerativeModel> p = new java.util.LinkedHashMap<>();
         String spec = with.isEmpty() ? null : rf.trainingSpec("the combined score");
-        for (java.nio.file.Path dir : with) {
-            RunFolder other = new RunFolder(dir);
-            GenerativeModel m = other.loadModel();
-            if (!spec.equals(other.trainingSpec("the combined score"))) { // shapes: checked where the statistics are built
-                throw new IllegalArgumentException(dir + " holds a model of other images (" + other.trainingSpec("its training")
-                        + ") than " + rf.dir() + "'s (" + spec + "): the combined score combines models of the same data");
+        try {
+            for (java.nio.file.Path dir : with) {
+                RunFolder other = new RunFolder(dir);
+                if (!spec.equals(other.trainingSpec("the combined score"))) { // shapes: checked where the statistics are built
+                    throw new IllegalArgumentException(dir + " holds a model of other images (" + other.trainingSpec("its training")
+                            + ") than " + rf.dir() + "'s (" + spec + "): the combined score combines models of the same data");
+                }
+                String name = dir.toAbsolutePath().normalize().getFileName().toString();
+                if (p.containsKey(name)) {
+                    throw new IllegalArgumentException("two runs joining the combined score are named '" + name + "': rename one folder");
+                }
+                p.put(name, other.loadModel());
             }
-            String name = dir.toAbsolutePath().normalize().getFileName().toString();
-            if (p.put(name, m) != null) {
-                throw new IllegalArgumentException("two runs joining the combined score are named '" + name + "': rename one folder");
-            }
+        } catch (IOException | RuntimeException e) {
+            p.values().forEach(GenerativeModel::close);
+            throw e;
         }
         this.peers = java.util.Collections.unmodifiableMap(p);
+    }
+
+    /** Closes the background, ensemble members and peers loaded so far (the scored model stays open). */
+    @Override
+    public void close() {
+        if (background != null) {
+            background.close();
+        }
+        if (ensemble != null) {
+            ensemble.stream().filter(m -> m != scored).forEach(GenerativeModel::close);
+        }
+        peers.values().forEach(GenerativeModel::close);
     }
 
     @Override
@@ -79,8 +97,13 @@ public final class RunModels implements RelatedModels {
                         + "train the run again as an ensemble of 5", "ensemble");
             }
             List<DensityModel> out = new ArrayList<>();
-            for (RunFolder m : members) {
-                out.add(m == members.get(0) && scored instanceof DensityModel d ? d : density(m));
+            try {
+                for (RunFolder m : members) {
+                    out.add(m == members.get(0) && scored instanceof DensityModel d ? d : density(m));
+                }
+            } catch (RuntimeException e) {
+                out.stream().filter(m -> m != scored).forEach(GenerativeModel::close);
+                throw e;
             }
             ensemble = out;
         }
@@ -89,9 +112,11 @@ public final class RunModels implements RelatedModels {
 
     private static DensityModel density(RunFolder f) {
         try {
-            if (f.loadModel() instanceof DensityModel d) {
+            GenerativeModel m = f.loadModel();
+            if (m instanceof DensityModel d) {
                 return d;
             }
+            m.close();
             throw new IllegalArgumentException(f.dir() + " holds a model without a likelihood");
         } catch (IOException e) {
             throw new UncheckedIOException(e);

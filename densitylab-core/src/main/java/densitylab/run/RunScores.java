@@ -74,39 +74,18 @@ public final class RunScores {
      * The named scores of the run's model (its {@link #defaults} when names is empty). Those that need the run's
      * training data (typicality) are fitted on train when they first score, so a command whose score files already
      * hold every column neither loads nor scores the training data. The scores of one set share the model's
-     * likelihood of it (one IWAE pass for a VAE, not four).
+     * likelihood of it (one IWAE pass for a VAE, not four): likelihood, the model's memo (an {@code Experiment} told
+     * of it fills it from a set's cached column), or null for a model without one. The related models (background,
+     * ensemble, the combined score's peers) come from related, which the caller closes after scoring.
      *
      * @throws IllegalArgumentException for an unknown score or one the model cannot compute
      */
-    public static List<OodScore> create(RunFolder rf, GenerativeModel model, List<String> names, ScoreOptions options,
-                                        TrainingData train, RunLog log) throws IOException {
-        return create(rf, model, model instanceof DensityModel d ? new MemoizedDensity(d) : null, names, options, train, log);
-    }
-
-    /**
-     * {@link #create(RunFolder, GenerativeModel, List, ScoreOptions, TrainingData, RunLog)} with the likelihood the
-     * scores share given (an {@code Experiment} told of it fills it from a set's cached likelihood column).
-     */
     public static List<OodScore> create(RunFolder rf, GenerativeModel model, MemoizedDensity likelihood, List<String> names,
-                                        ScoreOptions options, TrainingData train, RunLog log) throws IOException {
-        return create(rf, model, likelihood, names, options, train, List.of(), log);
-    }
-
-    /**
-     * {@link #create(RunFolder, GenerativeModel, MemoizedDensity, List, ScoreOptions, TrainingData, RunLog)} with other
-     * runs trained on the same data, whose models' statistics join the combined score's as peers
-     * ({@link Scores#statistics}).
-     *
-     * @throws IllegalArgumentException when another run's model takes images of another shape or data
-     */
-    public static List<OodScore> create(RunFolder rf, GenerativeModel model, MemoizedDensity likelihood, List<String> names,
-                                        ScoreOptions options, TrainingData train, List<java.nio.file.Path> with, RunLog log)
-            throws IOException {
+                                        ScoreOptions options, TrainingData train, RunModels related, RunLog log) throws IOException {
         List<String> chosen = names.isEmpty() ? defaults(rf, model) : names;
         if (chosen.isEmpty()) {
             throw new IllegalArgumentException("model '" + model.kind() + "' supports no default score; name one");
         }
-        RunModels related = new RunModels(rf, model, with);
         GenerativeModel likelihoodOnce = likelihood != null ? likelihood : model;
         List<OodScore> out = new ArrayList<>();
         for (String n : chosen) {

@@ -12,6 +12,7 @@ import densitylab.model.TemperedSampling;
 import densitylab.model.ModelKind;
 import densitylab.model.TrainedModel;
 import densitylab.model.registry.ModelKinds;
+import densitylab.nn.NativeMemory;
 import densitylab.nn.Units;
 import densitylab.report.ImageGrid;
 import densitylab.train.Checkpoints;
@@ -374,6 +375,17 @@ public final class Training {
             }
             throw e;
         }
+        try (GenerativeModel m = trained.model()) {
+            finish(rf, kind, trained, train, test, testSpec, config, previous, seed, t0, deadline);
+        } finally {
+            NativeMemory.release(); // what training freed, before the next model trains or the evaluation starts
+        }
+    }
+
+    /** After training: the model saved, its sample grids, the bits/dim it reached, config.json's result and status. */
+    private void finish(RunFolder rf, ModelKind kind, TrainedModel trained, ImageSet train, ImageSet test, String testSpec,
+                        Map<String, Object> config, Path previous, long seed, long t0, long deadline) throws IOException {
+        Path run = rf.dir();
         GenerativeModel m = trained.model();
         double trainSecs = (System.nanoTime() - t0) / 1e9;
         ModelKinds.save(m, rf.modelDir());
@@ -385,6 +397,7 @@ public final class Training {
                     : sampleWithin((n, sd) -> t.sample(n, sd, TEMPERATURE), m.kind(), SAMPLES, seed, deadline);
             ImageGrid.writePng(tempered, tempered.size(), rf.temperedSamples());
         }
+        NativeMemory.release(); // sampling's working set, before the bits/dim's
 
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("seconds", trainSecs);

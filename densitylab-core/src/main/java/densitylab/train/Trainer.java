@@ -221,7 +221,11 @@ public final class Trainer {
                     o.epochLosses.add(o.lossSum / Math.max(1, lossCount));
                 }
                 if (test != null && test.size() > 0) {
+                    // the evaluation's batches have other sizes than training's: given back before and after, the
+                    // allocator's cache holds one working set at a time, not both side by side (steps re-fault theirs once)
+                    densitylab.nn.NativeMemory.release();
                     gradients.withAllThreads(() -> model.heldOutBitsPerDim(test.limit(evalLimit))).ifPresent(testBpd::add);
+                    densitylab.nn.NativeMemory.release();
                 }
                 LOG.info("epoch {}: train {}{}", epoch + 1, epochSummary(opts, -1),
                         testBpd.isEmpty() ? "" : String.format(", test %.4f bits/dim", testBpd.get(testBpd.size() - 1)));

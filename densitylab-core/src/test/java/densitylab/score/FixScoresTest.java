@@ -94,6 +94,25 @@ class FixScoresTest {
     }
 
     @Test
+    void bzip2CodesEachImageInAsManyBitsAsAt900kAndDecodesToItsPixels() throws Exception {
+        for (ImageSet set : List.of(Synthetic.generate("noise", 3, 3, 32, 32, 4), Synthetic.generate("constant", 2, 1, 28, 28, 5),
+                images(6))) {
+            for (int i = 0; i < set.size(); i++) {
+                java.io.ByteArrayOutputStream at900k = new java.io.ByteArrayOutputStream();
+                try (var z = new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(at900k, 9)) {
+                    z.write(set.image(i));
+                }
+                byte[] ours = Compressor.BZIP2.compress(set, i);
+                assertThat(Compressor.BZIP2.bits(set, i)).isEqualTo(8L * at900k.size());
+                try (var in = new org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream(
+                        new java.io.ByteArrayInputStream(ours))) {
+                    assertThat(in.readAllBytes()).isEqualTo(set.image(i));
+                }
+            }
+        }
+    }
+
+    @Test
     void pngCompressesRgbImagesLosslesslyRoundTripped() throws Exception {
         ImageSet rgb = Synthetic.generate("noise", 2, 3, 4, 5, 7);
         byte[] png = Compressor.PNG.compress(rgb, 1);

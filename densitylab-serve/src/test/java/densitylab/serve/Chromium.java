@@ -163,7 +163,7 @@ final class Chromium implements AutoCloseable {
                 try {
                     densitylab.io.Trees.delete(profile);
                     break;
-                } catch (IOException e) {
+                } catch (IOException | java.io.UncheckedIOException e) { // a file vanished while the walk listed it
                     try {
                         Thread.sleep(100);
                     } catch (InterruptedException ie) {

@@ -64,6 +64,11 @@ public final class AutoregressiveModel implements TrainableDensityModel, Tempere
     }
 
     @Override
+    public void close() {
+        manager.close();
+    }
+
+    @Override
     public List<NDArray> parameters() {
         return network.parameters();
     }

@@ -64,6 +64,11 @@ public final class FlowModel implements TrainableDensityModel, TemperedSampling,
     }
 
     @Override
+    public void close() {
+        manager.close();
+    }
+
+    @Override
     public List<NDArray> parameters() {
         return parameters;
     }

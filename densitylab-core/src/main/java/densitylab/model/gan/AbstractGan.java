@@ -98,6 +98,11 @@ abstract class AbstractGan implements TrainableModel, GanModel, LatentModel {
     }
 
     @Override
+    public final void close() {
+        manager.close();
+    }
+
+    @Override
     public final List<NDArray> scopeArrays() {
         return allArrays();
     }

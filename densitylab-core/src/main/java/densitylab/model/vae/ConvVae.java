@@ -66,6 +66,11 @@ public final class ConvVae implements TrainableDensityModel, AmortizedVae, Laten
     }
 
     @Override
+    public void close() {
+        net.manager.close();
+    }
+
+    @Override
     public List<NDArray> parameters() {
         return net.parameters;
     }
