@@ -126,9 +126,18 @@ public final class AutoregressiveModel implements TrainableDensityModel, Tempere
         return (int) Math.max(1, 2 * CHUNK_FLOATS / outputFloatsPerImage());
     }
 
+    /**
+     * Images per scoring pass. Every intermediate of a pass lives until the pass's scope closes, so its memory grows
+     * with the batch: a small PixelCNN++ held 2.2-2.4 GB at 64 FashionMNIST images and 1.0 GB at 16, which also
+     * scored faster (6.5-7.1 s against 8.0-10.2 s per 1,000 images; docs/performance.md, "Memory").
+     */
     private int scoreBatch() {
-        return (int) Math.max(1, Math.min(64, CHUNK_FLOATS / outputFloatsPerImage()));
+        long byPixels = Math.max(1, SCORE_PIXELS / ((long) shape[1] * shape[2]));
+        return (int) Math.max(1, Math.min(byPixels, CHUNK_FLOATS / outputFloatsPerImage()));
     }
+
+    /** Pixels (height x width, summed over the images) of one scoring pass: 16 images of 28x28. */
+    private static final long SCORE_PIXELS = 16L * 28 * 28;
 
     @Override
     public double[] logProb(ImageSet images) {
