@@ -101,7 +101,8 @@ public final class Main {
             String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
             String choice = System.getenv("DENSITYLAB_ISA_CHOICE");
             return new String[] {"densitylab " + (v == null ? "dev" : v),
-                    "DJL 0.32.0, PyTorch 2.5.1 (CPU), Java " + System.getProperty("java.version") + ", heap at most "
+                    "DJL " + densitylab.io.Versions.all().get("djl") + ", PyTorch " + densitylab.io.Versions.all().get("pytorch")
+                            + " (CPU), Java " + System.getProperty("java.version") + ", heap at most "
                             + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB",
                     "oneDNN instruction set: " + (isa == null ? "libtorch's default (ONEDNN_MAX_CPU_ISA unset)"
                             : isa + (choice == null ? "" : " (" + choice + ")"))};
