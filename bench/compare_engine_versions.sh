@@ -12,32 +12,23 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 cd "$root"
 ./densitylab --help >/dev/null   # builds densitylab-cli/target/densitylab.jar and its lib folder when needed
-repo="$HOME/.m2/repository"
-new=(ai.djl:api:0.36.0 ai.djl.pytorch:pytorch-engine:0.36.0 ai.djl.pytorch:pytorch-jni:2.7.1-0.36.0
-     ai.djl.pytorch:pytorch-native-cpu:2.7.1:jar:linux-x86_64)
-for a in "${new[@]}"; do
-  mvn -B -q dependency:get -Dartifact="$a" -Dtransitive=false >/dev/null 2>&1 || { echo "cannot fetch $a" >&2; exit 1; }
-done
 lib36="$(mktemp -d)"
-trap 'rm -rf "$lib36"' EXIT
-for f in densitylab-cli/target/lib/*.jar; do
-  case "$(basename "$f")" in api-0.*|pytorch-engine-*|pytorch-jni-*|pytorch-native-cpu-*) ;; *) ln -s "$PWD/$f" "$lib36/" ;; esac
-done
-ln -s "$repo/ai/djl/api/0.36.0/api-0.36.0.jar" "$repo/ai/djl/pytorch/pytorch-engine/0.36.0/pytorch-engine-0.36.0.jar" \
-      "$repo/ai/djl/pytorch/pytorch-jni/2.7.1-0.36.0/pytorch-jni-2.7.1-0.36.0.jar" \
-      "$repo/ai/djl/pytorch/pytorch-native-cpu/2.7.1/pytorch-native-cpu-2.7.1-linux-x86_64.jar" "$lib36/"
+log="$(mktemp)"
+trap 'rm -rf "$lib36" "$log"' EXIT
+. "$here/djl_jars.sh"
+djl_lib_dir 0.36.0 2.7.1 "$lib36"
 export OMP_NUM_THREADS=2 MALLOC_ARENA_MAX=2 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=134217728 \
   ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-AVX}" TORCH_CPP_LOG_LEVEL=ERROR
-log="$(mktemp)"
-run() {  # $1: label, $2: folder of dependency jars, then bench arguments
-  local label="$1" lib="$2"; shift 2
+run() {  # $1: label, $2: folder of dependency jars, $3: model, then more bench arguments
+  local label="$1" lib="$2" model="$3"; shift 3
   /usr/bin/time -f "%M" -o "$log" java -Xmx1g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 \
-    -Dai.djl.pytorch.num_interop_threads=1 -cp "densitylab-cli/target/densitylab.jar:$lib/*" densitylab.cli.Main bench "$@" \
+    -Dai.djl.pytorch.num_interop_threads=1 -cp "densitylab-cli/target/densitylab.jar:$lib/*" densitylab.cli.Main bench \
+    --model "$model" "$@" \
     --seconds "$secs" 2>/dev/null | grep '^{' | tail -n 1 | python3 -c "
 import json, sys
 d = json.load(sys.stdin)
 print('%-11s %-26s train %7.1f  score %8.1f img/s  peak %5d MB' % (sys.argv[1], sys.argv[2], d['train_images_per_s'],
-      d['score_images_per_s'], int(open(sys.argv[3]).read().split()[-1]) // 1024))" "$2" "$label" "$log" 2>/dev/null \
+      d['score_images_per_s'], int(open(sys.argv[3]).read().split()[-1]) // 1024))" "$model" "$label" "$log" 2>/dev/null \
     || echo "$label: bench failed" >&2
 }
 for spec in "glow --param preset=small --score-images 5000" "vae --score-images 200 --score-passes 1" \
@@ -45,10 +36,9 @@ for spec in "glow --param preset=small --score-images 5000" "vae --score-images 
   set -- $spec
   for engine in 0.32 0.36 0.36 0.32; do
     if [ "$engine" = 0.32 ]; then
-      run "DJL 0.32, libtorch 2.5.1" "$PWD/densitylab-cli/target/lib" --model "$@"
+      run "DJL 0.32, libtorch 2.5.1" "$PWD/densitylab-cli/target/lib" "$@"
     else
-      run "DJL 0.36, libtorch 2.7.1" "$lib36" --model "$@"
+      run "DJL 0.36, libtorch 2.7.1" "$lib36" "$@"
     fi
   done
 done
-rm -f "$log"

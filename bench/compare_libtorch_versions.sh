@@ -23,22 +23,10 @@ export DENSITYLAB_CONVOLUTION_CHECK=off
 export MALLOC_ARENA_MAX=2 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=134217728
 
 ./densitylab --help >/dev/null   # builds densitylab-cli/target/densitylab.jar and densitylab-cli/target/lib when needed
-repo="$(mvn -B -q -Dstyle.color=never help:evaluate -Dexpression=settings.localRepository -DforceStdout 2>/dev/null \
-        | sed 's/\x1b\[[0-9;]*m//g' || true)"
-[ -d "$repo" ] || repo="$HOME/.m2/repository"
-old_jars=(ai.djl:api:0.21.0 ai.djl.pytorch:pytorch-engine:0.21.0 ai.djl.pytorch:pytorch-jni:1.13.1-0.21.0
-          ai.djl.pytorch:pytorch-native-cpu:1.13.1:jar:linux-x86_64)
-for a in "${old_jars[@]}"; do
-  mvn -B -q dependency:get -Dartifact="$a" -Dtransitive=false >/dev/null 2>&1 || { echo "cannot fetch $a" >&2; exit 1; }
-done
 lib13="$(mktemp -d)"
 trap 'rm -rf "$lib13"' EXIT
-for f in densitylab-cli/target/lib/*.jar; do
-  case "$(basename "$f")" in api-*|pytorch-engine-*|pytorch-jni-*|pytorch-native-cpu-*) ;; *) ln -s "$PWD/$f" "$lib13/" ;; esac
-done
-ln -s "$repo/ai/djl/api/0.21.0/api-0.21.0.jar" "$repo/ai/djl/pytorch/pytorch-engine/0.21.0/pytorch-engine-0.21.0.jar" \
-      "$repo/ai/djl/pytorch/pytorch-jni/1.13.1-0.21.0/pytorch-jni-1.13.1-0.21.0.jar" \
-      "$repo/ai/djl/pytorch/pytorch-native-cpu/1.13.1/pytorch-native-cpu-1.13.1-linux-x86_64.jar" "$lib13/"
+. "$here/djl_jars.sh"
+djl_lib_dir 0.21.0 1.13.1 "$lib13"
 
 java_bench() {  # $1: folder of dependency jars
   java -XX:MaxRAMPercentage=60 -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads" \
