@@ -96,6 +96,14 @@ public interface ModelKind {
         return List.of();
     }
 
+    /**
+     * The own scores that are fitted on in-distribution images before they score ({@link OwnScores#derivedScore}),
+     * a subset of {@link #ownScores()}; default none.
+     */
+    default List<String> fittedScores() {
+        return List.of();
+    }
+
     /** The scores computed when none are named. */
     default List<String> defaultScores() {
         return hasLikelihood() ? List.of("likelihood", "typicality", "input-complexity") : List.of();

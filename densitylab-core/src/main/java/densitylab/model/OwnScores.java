@@ -34,4 +34,31 @@ public interface OwnScores {
     default java.util.List<String> costlyStatistics() {
         return java.util.List.of();
     }
+
+    /**
+     * A score that combines some of the model's own statistics (by name, each computed by {@link #ownScore}) with a
+     * combination fitted on in-distribution images: its kind lists the name in {@link ModelKind#fittedScores()}.
+     *
+     * @param name        the score's name
+     * @param statistics  the own statistics it combines
+     * @param combination how they are combined
+     */
+    record DerivedScore(String name, java.util.List<String> statistics, Combination combination) {
+        public DerivedScore {
+            statistics = java.util.List.copyOf(statistics);
+        }
+    }
+
+    /** How a {@link DerivedScore} combines its statistics. */
+    enum Combination {
+        /** Minus the log density of the statistics' vector, a Gaussian mixture chosen by BIC (as the combined score). */
+        DENSITY,
+        /** The mean of the statistics standardised by their in-distribution mean and deviation (higher = more anomalous). */
+        STANDARDISED_MEAN
+    }
+
+    /** The derived score called name with the given settings, or null (the default) when this model has none of that name. */
+    default DerivedScore derivedScore(String name, ScoreOptions options) {
+        return null;
+    }
 }

@@ -189,6 +189,11 @@ public final class PresetKind<M extends GenerativeModel & TrainableModel> implem
     }
 
     @Override
+    public List<String> fittedScores() {
+        return traits.fittedScores;
+    }
+
+    @Override
     public List<String> defaultScores() {
         return traits.defaultScores != null ? traits.defaultScores : ModelKind.super.defaultScores();
     }
@@ -214,6 +219,7 @@ public final class PresetKind<M extends GenerativeModel & TrainableModel> implem
         private boolean cheapLikelihood = true;
         private TrainingRecipe recipe = TrainingRecipe.NONE;
         private List<String> ownScores = List.of();
+        private List<String> fittedScores = List.of();
         private List<String> defaultScores;
         private List<String> studyScores;
 
@@ -279,6 +285,15 @@ public final class PresetKind<M extends GenerativeModel & TrainableModel> implem
         /** See {@link ModelKind#ownScores()}. */
         public Builder<M> ownScores(List<String> names) {
             this.ownScores = List.copyOf(names);
+            return this;
+        }
+
+        /** See {@link ModelKind#fittedScores()}; each must be among the own scores. */
+        public Builder<M> fittedScores(List<String> names) {
+            if (!ownScores.containsAll(names)) {
+                throw new IllegalArgumentException("fitted scores " + names + " must be among the own scores " + ownScores);
+            }
+            this.fittedScores = List.copyOf(names);
             return this;
         }
 

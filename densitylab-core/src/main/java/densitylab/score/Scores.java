@@ -48,9 +48,13 @@ public final class Scores {
         return name.equals("combined") || name.equals("combined-full");
     }
 
-    /** True for the scores fitted on in-distribution images before they score (typicality and the combined scores). */
+    /**
+     * True for the scores fitted on in-distribution images before they score: typicality, the combined scores and the
+     * families' derived scores ({@link ModelKind#fittedScores()}).
+     */
     public static boolean learnsFromImages(String name) {
-        return name.equals("typicality") || isCombined(name);
+        return name.equals("typicality") || isCombined(name)
+                || ModelKinds.all().stream().anyMatch(k -> k.fittedScores().contains(name));
     }
 
     /** The scores computed when none are named: the model kind's {@link ModelKind#defaultScores()}. */
@@ -96,12 +100,32 @@ public final class Scores {
         if (!NAMES.contains(name)) {
             throw new IllegalArgumentException("unknown score '" + name + "'; known: " + String.join(", ", NAMES));
         }
+        OwnScores.DerivedScore derived = model instanceof OwnScores own ? own.derivedScore(name, o) : null;
+        if (derived != null) {
+            return derived(derived, (OwnScores) model, o);
+        }
         OwnScores.ScoreFunction f = model instanceof OwnScores own ? own.ownScore(name, o) : null;
         if (f == null) {
             throw new IllegalArgumentException("score '" + name + "' is computed by " + kindsComputing(name)
                     + ", and the model is a " + model.kind());
         }
         return OodScore.of(name, f::score);
+    }
+
+    /** A derived score over the model's own statistics, not yet fitted. */
+    private static OodScore derived(OwnScores.DerivedScore d, OwnScores model, ScoreOptions o) {
+        List<OodScore> statistics = new ArrayList<>();
+        for (String s : d.statistics()) {
+            OwnScores.ScoreFunction f = model.ownScore(s, o);
+            if (f == null) {
+                throw new IllegalStateException(d.name() + " combines the statistic '" + s + "', which the model does not compute");
+            }
+            statistics.add(OodScore.of(s, f::score));
+        }
+        return switch (d.combination()) {
+            case DENSITY -> new CombinedScore(d.name(), statistics, 0);
+            case STANDARDISED_MEAN -> new StandardisedMean(d.name(), statistics);
+        };
     }
 
     /** The kinds whose models compute the score name, as "a dcgan (DCGAN) or ganomaly (GANomaly) model". */

@@ -7,6 +7,7 @@ import densitylab.model.PixelCategoricalKind;
 import densitylab.model.classic.ClassicKinds;
 import densitylab.model.flow.FlowKinds;
 import densitylab.model.ar.ArKinds;
+import densitylab.model.diffusion.DiffusionKind;
 import densitylab.model.gan.GanKinds;
 import densitylab.model.vae.VaeKind;
 
@@ -28,6 +29,7 @@ public final class ModelKinds {
         all.add(VaeKind.kind());
         all.addAll(ArKinds.all());
         all.addAll(GanKinds.all());
+        all.add(DiffusionKind.kind());
         for (ModelKind k : all) {
             KINDS.put(k.name(), k);
         }
