@@ -14,7 +14,8 @@
 #   ROUNDS         pairs of runs (default 3, at least 3 are advised: J P P J J P)
 #   BENCH_SECONDS  training seconds (default 120; the second argument wins)
 #   THREADS        threads of both (default 2); BATCH (default 64)
-#   SCORE_IMAGES   test images scored per pass (glow: default 10000, the whole test split: scoring 2000 takes a
+#   SCORE_IMAGES   test images scored per pass (ddpm: default 500, its bound takes 16 passes an image; glow: default
+#                  10000, the whole test split: scoring 2000 takes a
 #                  quarter of a second and its ratio varies by 5-10% between runs; others: default 2000)
 #   SCORE_PASSES   timed scoring passes of each run, the median pass counts (default 3)
 #   PRESET         model preset, passed as --param preset=P to densitylab and --preset P to MODEL.py (default:
@@ -51,6 +52,7 @@ batch="${BATCH:-64}"
 case "$model" in
   glow) default_score_images=10000 default_preset=small ;;
   vae) default_score_images=2000 default_preset= ;;
+  ddpm) default_score_images=500 default_preset=small ;;
   *) default_score_images=2000 default_preset=small ;;
 esac
 score_images="${SCORE_IMAGES:-$default_score_images}"

@@ -20,8 +20,8 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a model on a data set and save it, with its config, checkpoints and samples, in a run folder.",
                 "", "Models: gaussian, ppca, gmm (exact, closed form / EM, seconds), and pixel-categorical, the flows " +
-                "realnvp and glow, vae, and the autoregressive pixelcnn and pixelcnnpp (trained by Adam with the shared " +
-                "trainer; --param preset=... and the other " +
+                "realnvp and glow, vae, the autoregressive pixelcnn and pixelcnnpp, the GANs dcgan and ganomaly, and the " +
+                "diffusion model ddpm (trained by Adam with the shared trainer; --param preset=... and the other " +
                 "hyper-parameters are listed in the README). Writes RUN/config.json, RUN/model/, RUN/checkpoints/, " +
                 "RUN/samples.png; with --background a whole run folder RUN/background, with --ensemble K the folders " +
                 "RUN/ensemble/member-2 .. member-K."},

@@ -218,6 +218,50 @@ class CliEndToEndTest {
         assertThat(bad.err()).contains("needs a likelihood");
     }
 
+    /**
+     * The diffusion family on the shared paths: train with a holdout, evaluate with its bound and both diffusion scores
+     * (fitted on the holdout), a report with samples, and a detector bundle of the fitted multiscale score that scores
+     * files as the run scored them.
+     */
+    @Test
+    void aDdpmTrainsEvaluatesWithItsScoresAndShipsADetector() throws Exception {
+        Path run = tmp.resolve("ddpm");
+        Run t = cli("train", "--model", "ddpm", "--param", "preset=tiny", "--param", "timesteps=50", "--param", "bound-steps=4",
+                "--param", "sample-steps=4", "--param", "score-levels=3", "--param", "reconstruction-steps=2",
+                "--data", "fashion-mnist", "--limit", "300", "--holdout", "100", "--epochs", "1", "--batch-size", "32",
+                "--run", run.toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(run.resolve("samples.png")).isRegularFile();
+        JsonNode config = new ObjectMapper().readTree(run.resolve("config.json").toFile());
+        assertThat(config.get("result").get("test_bpd").asDouble()).isBetween(0.5, 12.0);
+
+        Run e = cli("evaluate", "--run", run.toString(), "--in", "fashion-mnist", "--out", "mnist", "noise", "--limit", "60",
+                "--bootstrap", "10", "--score", "likelihood,typicality,input-complexity,multiscale-score,diffusion-reconstruction");
+        assertThat(e.code()).as(e.err()).isZero();
+        JsonNode results = new ObjectMapper().readTree(run.resolve("results.json").toFile());
+        Set<String> scores = new HashSet<>();
+        results.get("results").forEach(r -> {
+            scores.add(r.get("score").asText());
+            assertThat(r.get("auroc").asDouble()).as(r.toString()).isBetween(0.0, 1.0);
+        });
+        assertThat(scores).contains("likelihood", "typicality", "input-complexity", "multiscale-score", "diffusion-reconstruction");
+        assertThat(e.err() + e.out()).contains("fitting on 100 in-distribution images");
+        assertThat(run.resolve("report.html")).isRegularFile();
+
+        Path bundle = tmp.resolve("ddpm.zip");
+        Run f = cli("detector", "fit", "--run", run.toString(), "--score", "multiscale-score", "--data", "fashion-mnist",
+                "--limit", "60", "--tpr", "0.9", "--out", bundle.toString());
+        assertThat(f.code()).as(f.err()).isZero();
+        densitylab.data.DataResolver r = new densitylab.data.DataResolver(densitylab.data.Fetcher.fromEnvironment());
+        Path images = tmp.resolve("ddpm-images");
+        densitylab.data.ImageFolder.write(r.load("mnist", "test").limit(4), images);
+        Path csv = tmp.resolve("ddpm.csv");
+        Run d = cli("detect", "--detector", bundle.toString(), "--out", csv.toString(), images.toString());
+        assertThat(d.code()).as(d.err()).isZero();
+        assertThat(Files.readAllLines(csv)).hasSize(1 + 4)
+                .allSatisfy(x -> assertThat(x).matches("path,score,threshold,verdict,error|.*,[-0-9.eE]+,[-0-9.eE]+,(ood|in),$"));
+    }
+
     @Test
     void regretStudyWritesStagesSweepAndReportAndReusesThemOnARerun() throws Exception {
         Path dir = tmp.resolve("study");

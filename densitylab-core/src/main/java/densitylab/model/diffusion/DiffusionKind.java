@@ -60,7 +60,7 @@ public final class DiffusionKind {
     private static Map<String, String> defaults() {
         Map<String, String> d = new LinkedHashMap<>();
         d.put("timesteps", "1000");
-        d.put("schedule", "cosine");
+        d.put("schedule", "linear");
         d.put("objective", "simple");
         d.put("bound-steps", "16");
         d.put("sample-steps", "50");

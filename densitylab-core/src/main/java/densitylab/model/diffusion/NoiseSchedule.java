@@ -23,8 +23,8 @@ public final class NoiseSchedule {
     }
 
     /**
-     * The schedule called name with T steps: {@code cosine} (Nichol &amp; Dhariwal 2021, offset 0.008, betas clipped at
-     * 0.999) or {@code linear} (Ho et al.: betas from 1e-4 to 0.02 when T = 1000, scaled by 1000 / T).
+     * The schedule called name with T steps: {@code linear} (Ho et al.: betas from 1e-4 to 0.02 when T = 1000, scaled by
+     * 1000 / T) or {@code cosine} (Nichol &amp; Dhariwal 2021, offset 0.008, betas clipped at 0.999).
      *
      * @throws IllegalArgumentException for another name or T &lt; 2
      */
@@ -48,7 +48,7 @@ public final class NoiseSchedule {
                     b[t] = lo + (hi - lo) * (t - 1) / (steps - 1);
                 }
             }
-            default -> throw new IllegalArgumentException("unknown noise schedule '" + name + "'; known: cosine, linear");
+            default -> throw new IllegalArgumentException("unknown noise schedule '" + name + "'; known: linear, cosine");
         }
         return new NoiseSchedule(name, b);
     }

@@ -353,7 +353,7 @@ class DdpmTest {
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> DiffusionKind.build(new int[] {1, 28, 28},
                 Map.of("levels", "1,2,2,2"), 1))).hasMessageContaining("divisible by 8");
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> DiffusionKind.build(new int[] {1, 8, 8},
-                Map.of("schedule", "sigmoid"), 1))).hasMessageContaining("known: cosine, linear");
+                Map.of("schedule", "sigmoid"), 1))).hasMessageContaining("known: linear, cosine");
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> DiffusionKind.build(new int[] {1, 8, 8},
                 Map.of("bound-steps", "0"), 1))).hasMessageContaining("between 1 and 1000");
     }
