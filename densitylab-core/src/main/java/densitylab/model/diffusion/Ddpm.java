@@ -168,6 +168,11 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
         return v;
     }
 
+    /** The 8-bit value nearest to a value on the [-1, 1] scale (x = pixel / 127.5 - 1), clipped to 0..255. */
+    static byte toPixel(float x) {
+        return (byte) Math.max(0, Math.min(255, Math.round((x + 1) * 127.5f)));
+    }
+
     /** A (B, 1, 1, 1) array of per-image values, in m. */
     private static NDArray column(NDManager m, float[] v) {
         return m.create(v, new Shape(v.length, 1, 1, 1));
@@ -478,7 +483,7 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
         float[] x = ddimDecode(latents, true);
         byte[] px = new byte[x.length];
         for (int i = 0; i < x.length; i++) {
-            px[i] = Dequantize.quantize((x[i] + 1) * 127.5);
+            px[i] = toPixel(x[i]);
         }
         return ImageSet.of("ddpm samples", shape[0], shape[1], shape[2], px, null);
     }

@@ -270,6 +270,11 @@ class DdpmTest {
             }
             assertThat(worst).as("%s: largest error on the [-1, 1] scale", schedule).isLessThan(1e-3);
             assertThat(z[0]).as("x_T is not the image").isNotCloseTo((px[0] & 0xff) / 127.5f - 1, within(0.05f));
+            // and the public path, with sampling's clipping and rounding to 8 bits, gives the pixels back
+            byte[] decoded = m.decode(z).pixels();
+            for (int i = 0; i < px.length; i++) {
+                assertThat(decoded[i] & 0xff).as("%s: pixel %d", schedule, i).isCloseTo(px[i] & 0xff, within(1));
+            }
             m.close();
         }
     }
