@@ -15,18 +15,21 @@ final class ScoringOptions {
     Path run;
 
     @Option(names = "--score", paramLabel = "NAME", split = ",", arity = "1..*",
-            description = "Scores to compute, separated by spaces or commas (default: the likelihood scores the model " +
-                    "supports, plus likelihood-ratio when the run has a background model and waic when it has an ensemble). " +
+            description = "Scores to compute, separated by spaces or commas (default: the model kind's default scores, " +
+                    "plus likelihood-ratio when the run has a background model and waic when it has an ensemble). " +
                     "Known: likelihood, typicality, likelihood-ratio, input-complexity (PNG), input-complexity-bzip2, " +
-                    "input-complexity-deflate, waic, elbo, iwae, reconstruction (VAE, GANomaly), likelihood-regret, " +
-                    "likelihood-regret-encoder, discriminator (GANs), ganomaly.")
+                    "input-complexity-deflate, waic, combined, combined-full, elbo, iwae, rate, distortion, " +
+                    "reconstruction (VAE, GANomaly), likelihood-regret, likelihood-regret-encoder, discriminator (GANs), " +
+                    "ganomaly, multiscale-score and diffusion-reconstruction (DDPM).")
     List<String> scores = new ArrayList<>();
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Use only the first N images of each set (0 = all).")
     int limit;
 
     @Option(names = "--fit-limit", paramLabel = "N", defaultValue = "10000",
-            description = "Training images used to fit scores that need training statistics (default: ${DEFAULT-VALUE}).")
+            description = "In-distribution images (the run's holdout, else its training images) used to fit the scores " +
+                    "that learn from them: typicality, combined, multiscale-score, diffusion-reconstruction " +
+                    "(default: ${DEFAULT-VALUE}).")
     int fitLimit = 10000;
 
     @Option(names = "--sample", paramLabel = "N", defaultValue = "0", description = "Use a random N images of each set, "
