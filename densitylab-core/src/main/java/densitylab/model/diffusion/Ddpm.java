@@ -19,7 +19,6 @@ import densitylab.nn.Scopes;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,10 +43,6 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
     /** Pixels one network pass of scoring or sampling holds at most (32 images of 28x28): its activations live until it ends. */
     static final int PASS_PIXELS = 32 * 28 * 28;
     private static final long BOUND_SALT = 0xd1ff;
-    private static final long RECONSTRUCTION_SALT = 0xd1ff2;
-    private static final String NORM = "noise-norm-t";
-    private static final String MSE = "reconstruction-mse-t";
-    private static final String DSSIM = "reconstruction-dssim-t";
 
     private final int[] shape;
     private final Map<String, String> params;
@@ -56,9 +51,7 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
     private final String objective;
     private int boundSteps;
     private final int sampleSteps;
-    private final int[] normLevels;
-    private final int[] reconstructionLevels;
-    private final int reconstructionSteps;
+    private final DdpmStatistics statistics;
 
     Ddpm(int[] shape, Map<String, String> params, NoiseSchedule schedule, UNet net, String objective, int boundSteps,
          int sampleSteps, int normLevels, double[] reconstructionFractions, int reconstructionSteps) {
@@ -73,33 +66,7 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
         this.sampleSteps = sampleSteps;
         withBoundSteps(boundSteps);
         schedule.ddimSteps(sampleSteps); // checks the count
-        this.normLevels = normLevels(schedule.steps(), normLevels);
-        this.reconstructionLevels = new int[reconstructionFractions.length];
-        for (int i = 0; i < reconstructionFractions.length; i++) {
-            double fr = reconstructionFractions[i];
-            if (!(fr > 0 && fr < 1)) {
-                throw new IllegalArgumentException("reconstruction levels are fractions of the timesteps in (0, 1), got " + fr);
-            }
-            reconstructionLevels[i] = (int) Math.max(1, Math.round(fr * schedule.steps()));
-        }
-        if (reconstructionSteps < 1) {
-            throw new IllegalArgumentException("reconstruction-steps must be >= 1, got " + reconstructionSteps);
-        }
-        this.reconstructionSteps = reconstructionSteps;
-    }
-
-    /** L timesteps log-spaced from 1 to T/2 (where half the signal is left), distinct. */
-    private static int[] normLevels(int steps, int l) {
-        if (l < 1) {
-            throw new IllegalArgumentException("score-levels must be >= 1, got " + l);
-        }
-        int top = Math.max(l, steps / 2);
-        int[] t = new int[l];
-        for (int i = 0; i < l; i++) {
-            int v = (int) Math.round(Math.pow(top, (i + 1.0) / l));
-            t[i] = Math.min(top - (l - 1 - i), Math.max(i == 0 ? 1 : t[i - 1] + 1, v));
-        }
-        return t;
+        this.statistics = new DdpmStatistics(this, schedule.steps(), normLevels, reconstructionFractions, reconstructionSteps);
     }
 
     /** The forward process. */
@@ -150,7 +117,7 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
     }
 
     /** Raw pixels (0..255) to the [-1, 1] scale. */
-    private static NDArray toUnit(NDArray pixels) {
+    static NDArray toUnit(NDArray pixels) {
         return Scalars.div(pixels, 127.5).sub(1f);
     }
 
@@ -159,7 +126,7 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
     }
 
     /** The images' pixel values (0..255), row-major. */
-    private static float[] pixelValues(ImageSet images) {
+    static float[] pixelValues(ImageSet images) {
         byte[] px = images.pixels();
         float[] v = new float[px.length];
         for (int i = 0; i < v.length; i++) {
@@ -296,7 +263,7 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
     }
 
     /** Images per network pass of a given number of rows' work. */
-    private int passImages() {
+    int passImages() {
         return Math.max(1, PASS_PIXELS / (shape[1] * shape[2]));
     }
 
@@ -438,16 +405,6 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
         return x;
     }
 
-    /** The DDIM path from timestep top down to 0 in steps equal steps (rounded): top, ..., 0. */
-    private static int[] pathDown(int top, int steps) {
-        int s = Math.min(steps, top);
-        int[] p = new int[s + 1];
-        for (int j = 0; j <= s; j++) {
-            p[j] = (int) Math.round((double) top * (s - j) / s);
-        }
-        return p;
-    }
-
     /** The decoding path: T = tau_S, ..., tau_1, 0. */
     private int[] samplingPath() {
         int[] tau = schedule.ddimSteps(sampleSteps);
@@ -541,51 +498,13 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
         return decode(latents(n, seed));
     }
 
-    /** The last sets {@link #noiseNorms} and {@link #reconstructionDistances} were asked for (identity) and their rows. */
-    private ImageSet normsOf;
-    private double[][] normsValue;
-    private ImageSet distancesOf;
-    private double[][] distancesValue;
-
     /**
      * Per image and noise level t (the score-levels timesteps, log-spaced up to T/2), the root mean square of
      * eps_theta(sqrt(abar_t) x_0, t): the norm of the estimated score at the clean image, up to a factor per level
      * (Mahmood et al. 2021). One row per level; remembered for the last set.
      */
-    public synchronized double[][] noiseNorms(ImageSet images) {
-        if (images == normsOf) {
-            return normsValue;
-        }
-        Shapes.check(this, images);
-        int l = normLevels.length;
-        double[][] v = new double[l][images.size()];
-        int per = Math.max(1, passImages() / l);
-        int o = 0;
-        try (Progress pb = Progress.bar("ddpm noise norms, " + l + " levels", images.size())) {
-            for (ImageSet part : images.batches(per)) {
-                int b = part.size();
-                try (NDManager sub = Scopes.open(net.manager, net.parameters)) {
-                    NDArray x0 = toUnit(part.toNDArray(sub));
-                    NDArray rows = x0.repeat(0, l); // image-major: image i's L copies are rows i*L .. i*L+L-1
-                    int[] t = new int[b * l];
-                    for (int i = 0; i < b * l; i++) {
-                        t[i] = normLevels[i % l];
-                    }
-                    NDArray xt = noised(rows, rows.zerosLike(), t);
-                    float[] rms = epsilon(xt, t).square().reshape(b * l, -1).mean(new int[] {1}).sqrt().toFloatArray();
-                    for (int i = 0; i < b; i++) {
-                        for (int j = 0; j < l; j++) {
-                            v[j][o + i] = rms[i * l + j];
-                        }
-                    }
-                }
-                o += b;
-                pb.stepBy(b);
-            }
-        }
-        normsOf = images;
-        normsValue = v;
-        return v;
+    public double[][] noiseNorms(ImageSet images) {
+        return statistics.noiseNorms(images);
     }
 
     /**
@@ -593,86 +512,20 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
      * DDIM in reconstruction-steps steps; the mean squared error to the input and 1 - SSIM, on the [0, 1] scale
      * (Graham et al. 2023). Rows: MSE and DSSIM of the first level, then of the next; remembered for the last set.
      */
-    public synchronized double[][] reconstructionDistances(ImageSet images) {
-        if (images == distancesOf) {
-            return distancesValue;
-        }
-        Shapes.check(this, images);
-        int d = dims();
-        int n = images.size();
-        int levels = reconstructionLevels.length;
-        double[][] v = new double[2 * levels][n];
-        long[] seeds = Dequantize.contentSeeds(images, RECONSTRUCTION_SALT);
-        float[] x = pixelValues(images);
-        int per = passImages();
-        try (Progress pb = Progress.bar("ddpm reconstructions, " + levels + " levels x " + reconstructionSteps + " steps", (long) n * levels)) {
-            for (int lv = 0; lv < levels; lv++) {
-                int top = reconstructionLevels[lv];
-                int[] path = pathDown(top, reconstructionSteps);
-                for (int from = 0; from < n; from += per) {
-                    int b = Math.min(per, n - from);
-                    float[] x0 = new float[b * d];
-                    float[] e = new float[b * d];
-                    for (int i = 0; i < b; i++) {
-                        SplittableRandom r = new SplittableRandom(seeds[from + i] + lv);
-                        for (int q = 0; q < d; q++) {
-                            x0[i * d + q] = x[(from + i) * d + q] / 127.5f - 1;
-                            e[i * d + q] = (float) r.nextGaussian();
-                        }
-                    }
-                    float[] rec;
-                    try (NDManager sub = Scopes.open(net.manager, net.parameters)) {
-                        Shape bs = new Shape(b, shape[0], shape[1], shape[2]);
-                        int[] t = new int[b];
-                        Arrays.fill(t, top);
-                        NDArray xt = noised(sub.create(x0, bs), sub.create(e, bs), t);
-                        rec = ddim(xt, path, false, true).toFloatArray();
-                    }
-                    for (int i = 0; i < b; i++) {
-                        double se = 0;
-                        float[] a = new float[d];
-                        float[] c = new float[d];
-                        for (int q = 0; q < d; q++) {
-                            a[q] = (x0[i * d + q] + 1) / 2;
-                            c[q] = (rec[i * d + q] + 1) / 2;
-                            se += (a[q] - c[q]) * (a[q] - c[q]);
-                        }
-                        v[2 * lv][from + i] = se / d;
-                        v[2 * lv + 1][from + i] = 1 - Ssim.of(a, 0, c, 0, shape[0], shape[1], shape[2]);
-                    }
-                    pb.stepBy(b);
-                }
-            }
-        }
-        distancesOf = images;
-        distancesValue = v;
-        return v;
+    public double[][] reconstructionDistances(ImageSet images) {
+        return statistics.reconstructionDistances(images);
     }
 
     /** The noise norms at each score level, named noise-norm-tT: cheap enough (one pass per level) for the combined score. */
     @Override
     public List<String> statistics() {
-        List<String> names = new ArrayList<>();
-        for (int t : normLevels) {
-            names.add(NORM + t);
-        }
-        return names;
-    }
-
-    /** The reconstruction distances, named reconstruction-mse-tT and reconstruction-dssim-tT. */
-    private List<String> distanceNames() {
-        List<String> names = new ArrayList<>();
-        for (int t : reconstructionLevels) {
-            names.add(MSE + t);
-            names.add(DSSIM + t);
-        }
-        return names;
+        return statistics.normNames();
     }
 
     /** The reconstruction distances, whose DDIM passes cost reconstruction-steps passes per level and image. */
     @Override
     public List<String> costlyStatistics() {
-        return distanceNames();
+        return statistics.distanceNames();
     }
 
     /** The statistics by name: each noise norm and each reconstruction distance. */
@@ -683,7 +536,7 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
             int row = norms.indexOf(name);
             return x -> noiseNorms(x)[row].clone();
         }
-        List<String> distances = distanceNames();
+        List<String> distances = statistics.distanceNames();
         if (distances.contains(name)) {
             int row = distances.indexOf(name);
             return x -> reconstructionDistances(x)[row].clone();
@@ -699,7 +552,7 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
     public DerivedScore derivedScore(String name, ScoreOptions options) {
         return switch (name) {
             case DiffusionKind.MULTISCALE -> new DerivedScore(name, statistics(), Combination.DENSITY);
-            case DiffusionKind.RECONSTRUCTION -> new DerivedScore(name, distanceNames(), Combination.STANDARDISED_MEAN);
+            case DiffusionKind.RECONSTRUCTION -> new DerivedScore(name, statistics.distanceNames(), Combination.STANDARDISED_MEAN);
             default -> null;
         };
     }
