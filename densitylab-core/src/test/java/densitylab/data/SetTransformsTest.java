@@ -72,15 +72,9 @@ class SetTransformsTest {
     }
 
     /** n random images of c x h x w, seeded. */
-    private static ImageSet random(int n, int c, int h, int w, long seed) {
-        byte[] px = new byte[n * c * h * w];
-        new java.util.Random(seed).nextBytes(px);
-        return ImageSet.of("r", c, h, w, px, null);
-    }
-
     @Test
     void fourQuarterTurnsAreTheIdentityAndOneTurnMovesTheCornersCounterClockwise() {
-        ImageSet x = random(3, 2, 5, 5, 1);
+        ImageSet x = TestImages.random("r", 3, 2, 5, 5, 0, 1);
         ImageSet r = x;
         for (int i = 0; i < 4; i++) {
             r = SetTransforms.apply(r, "rot90");
@@ -90,7 +84,7 @@ class SetTransformsTest {
         // the top-right corner goes to the top-left, the top-left to the bottom-left
         assertThat(once.pixel(1, 1, 0, 0)).isEqualTo(x.pixel(1, 1, 0, 4));
         assertThat(once.pixel(1, 1, 4, 0)).isEqualTo(x.pixel(1, 1, 0, 0));
-        assertThatThrownBy(() -> SetTransforms.rotate90(random(1, 1, 4, 6, 1))).hasMessageContaining("square");
+        assertThatThrownBy(() -> SetTransforms.rotate90(TestImages.random("r", 1, 1, 4, 6, 0, 1))).hasMessageContaining("square");
     }
 
     @Test
@@ -98,7 +92,7 @@ class SetTransformsTest {
         byte[] flat = new byte[2 * 8 * 8];
         java.util.Arrays.fill(flat, (byte) 77);
         assertThat(SetTransforms.blur(ImageSet.of("c", 2, 8, 8, flat, null), 1.5).pixels()).isEqualTo(flat);
-        ImageSet x = random(20, 1, 16, 16, 2);
+        ImageSet x = TestImages.random("r", 20, 1, 16, 16, 0, 2);
         ImageSet b = SetTransforms.apply(x, "blur=1");
         ImageStats sx = ImageStats.of(x);
         ImageStats sb = ImageStats.of(b);
@@ -108,7 +102,7 @@ class SetTransformsTest {
 
     @Test
     void shufflesKeepEveryPixelValueAndEachPatchButNotThePositions() {
-        ImageSet x = random(4, 3, 8, 8, 3);
+        ImageSet x = TestImages.random("r", 4, 3, 8, 8, 0, 3);
         ImageSet p = SetTransforms.apply(x, "pixel-shuffle");
         assertThat(p.pixels()).isNotEqualTo(x.pixels());
         assertThat(SetTransforms.pixelShuffle(x).pixels()).isEqualTo(p.pixels()); // seeded by the image index

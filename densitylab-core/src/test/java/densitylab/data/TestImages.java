@@ -3,8 +3,13 @@ package densitylab.data;
 import java.util.Random;
 
 /** Seeded random image sets for tests. */
-final class TestImages {
+public final class TestImages {
     private TestImages() {
+    }
+
+    /** n unlabelled images of uniform random bytes, named "random". */
+    public static ImageSet random(int n, int c, int h, int w, long seed) {
+        return random("random", n, c, h, w, 0, seed);
     }
 
     static ImageSet random(String name, int n, int c, int h, int w, int classes, long seed) {

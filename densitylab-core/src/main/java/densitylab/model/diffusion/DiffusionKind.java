@@ -80,7 +80,14 @@ public final class DiffusionKind {
     }
 
     private static Ddpm create(int[] shape, Map<String, String> p, long seed) {
-        int[] mults = ints(p.get("levels"), "levels");
+        double[] levels = numbers(p, "levels", "channel multipliers like 1,2,2");
+        int[] mults = new int[levels.length];
+        for (int i = 0; i < levels.length; i++) {
+            mults[i] = (int) levels[i];
+            if (mults[i] != levels[i] || mults[i] < 1) {
+                throw new IllegalArgumentException("levels takes whole multipliers >= 1 like 1,2,2, got '" + p.get("levels") + "'");
+            }
+        }
         int down = 1 << (mults.length - 1);
         if (shape[1] % down != 0 || shape[2] % down != 0) {
             throw new IllegalArgumentException("a U-Net of " + mults.length + " levels needs height and width divisible by " + down
@@ -92,32 +99,22 @@ public final class DiffusionKind {
         }
         UNet net = new UNet(shape[0], TrainSettings.intParam(p, "width"), mults, TrainSettings.intParam(p, "blocks"),
                 attention.equals("true"), seed);
-        String[] fr = p.get("reconstruction-levels").split(",");
-        double[] fractions = new double[fr.length];
-        for (int i = 0; i < fr.length; i++) {
-            try {
-                fractions[i] = Double.parseDouble(fr[i].strip());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("reconstruction-levels takes fractions like 0.1,0.25,0.4, got '" + p.get("reconstruction-levels") + "'");
-            }
-        }
+        double[] fractions = numbers(p, "reconstruction-levels", "fractions like 0.1,0.25,0.4");
         NoiseSchedule schedule = NoiseSchedule.of(p.get("schedule"), TrainSettings.intParam(p, "timesteps"));
         return new Ddpm(shape, p, schedule, net, p.get("objective"), TrainSettings.intParam(p, "bound-steps"),
                 TrainSettings.intParam(p, "sample-steps"), TrainSettings.intParam(p, "score-levels"), fractions,
                 TrainSettings.intParam(p, "reconstruction-steps"));
     }
 
-    private static int[] ints(String csv, String key) {
-        String[] parts = csv.split(",");
-        int[] v = new int[parts.length];
+    /** The comma-separated numbers of parameter key, or an error naming it and what it takes. */
+    private static double[] numbers(Map<String, String> p, String key, String takes) {
+        String[] parts = p.get(key).split(",");
+        double[] v = new double[parts.length];
         for (int i = 0; i < parts.length; i++) {
             try {
-                v[i] = Integer.parseInt(parts[i].strip());
+                v[i] = Double.parseDouble(parts[i].strip());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " takes channel multipliers like 1,2,2, got '" + csv + "'");
-            }
-            if (v[i] < 1) {
-                throw new IllegalArgumentException(key + " takes multipliers >= 1, got '" + csv + "'");
+                throw new IllegalArgumentException(key + " takes " + takes + ", got '" + p.get(key) + "'");
             }
         }
         return v;

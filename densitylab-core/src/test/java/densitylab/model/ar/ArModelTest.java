@@ -22,18 +22,13 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
 
+import static densitylab.data.TestImages.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 class ArModelTest {
     @TempDir
     Path tmp;
-
-    private static ImageSet random(int n, int c, int h, int w, long seed) {
-        byte[] px = new byte[n * c * h * w];
-        new Random(seed).nextBytes(px);
-        return ImageSet.of("random", c, h, w, px, null);
-    }
 
     /**
      * The gradient of sub-pixel (c, i, j)'s log-likelihood term with respect to the input image, flattened (C, H, W).

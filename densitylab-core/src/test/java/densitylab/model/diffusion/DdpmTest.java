@@ -24,18 +24,13 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 
+import static densitylab.data.TestImages.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 class DdpmTest {
     @TempDir
     Path tmp;
-
-    private static ImageSet random(int n, int c, int h, int w, long seed) {
-        byte[] px = new byte[n * c * h * w];
-        new Random(seed).nextBytes(px);
-        return ImageSet.of("random", c, h, w, px, null);
-    }
 
     /** A tiny DDPM whose parameters are all random (an untrained network predicts zero noise: too easy a case). */
     private static Ddpm perturbed(int[] shape, Map<String, String> extra, double std, long seed) {
