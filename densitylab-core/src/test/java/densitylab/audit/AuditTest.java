@@ -80,7 +80,13 @@ class AuditTest {
         for (Audit.SpaceAudit s : r.spaces()) {
             assertThat(s.memorization().memorized()).as(s.name()).isTrue();
             assertThat(s.memorization().fractionBelowP1()).isEqualTo(1.0);
-            assertThat(s.memorization().samples().nearest()).containsOnly(0.0);
+            if (s.metric() == Features.Metric.L1) { // pixels: integers, so a copy is exactly at 0
+                assertThat(s.memorization().samples().nearest()).as(s.name()).containsOnly(0.0);
+            } else { // a classifier's features of one image may differ in the last float bits from batch to batch
+                double typical = median(s.memorization().test().nearest());
+                assertThat(java.util.Arrays.stream(s.memorization().samples().nearest()).max().orElseThrow()).as(s.name())
+                        .isLessThan(1e-4 * typical);
+            }
         }
         assertThat(r.memorized()).isTrue();
         assertThat(r.birthday().samples().isLowerBound()).isFalse();
@@ -120,5 +126,11 @@ class AuditTest {
         assertThat(r.precisionRecall().heldOut().recall()).isGreaterThan(0.7);
         assertThat(r.memorized()).isFalse();
         assertThat(AuditReport.summary(r)).anyMatch(l -> l.contains("1 of 10 classes covered"));
+    }
+
+    private static double median(double[] v) {
+        double[] c = v.clone();
+        java.util.Arrays.sort(c);
+        return c[c.length / 2];
     }
 }

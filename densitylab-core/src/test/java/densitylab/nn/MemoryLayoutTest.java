@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.pytorch.jni.MemoryOrder;
 import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 

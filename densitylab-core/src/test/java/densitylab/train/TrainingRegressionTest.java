@@ -25,7 +25,10 @@ import static org.assertj.core.api.Assertions.within;
  * convolutions run on other oneDNN kernels since the suite runs with the launcher's ONEDNN_MAX_CPU_ISA=AVX
  * (2026-12-01; ConvolutionCheckTest shows the new kernels equal to a float64 reference): the VAE's second epoch
  * (8.076567014058 before, 2.0e-8 relative), the PixelCNN's (8.005201021830 and 7.991357167562, 4.0e-8 and 2.8e-7)
- * and PixelCNN++'s first (8.932547251383, 5.3e-8); the other rows did not move.
+ * and PixelCNN++'s first (8.932547251383, 5.3e-8); the other rows did not move. And the rows that moved when the
+ * engine went from libtorch 2.5.1 to 1.13.1 (2026-12-08; the whole suite passing on both, ConvolutionCheckTest on
+ * 1.13.1 at every instruction set): the pixel-wise categorical model's (7.999747276306 and 7.994063218435 before,
+ * 2.0e-8 relative) and PixelCNN++'s (8.932547728221 and 8.910958131154, 1.8e-8); the other four did not move.
  */
 class TrainingRegressionTest {
     /** Smooth-ish 8x8 images: random blobs, so that every model has something to learn. */
@@ -61,12 +64,12 @@ class TrainingRegressionTest {
 
     @ParameterizedTest(name = "{0} {1}, {2} worker(s)")
     @CsvSource(delimiter = '|', value = {
-            "pixel-categorical||1|7.999747276306|7.994063218435",
+            "pixel-categorical||1|7.999747435252|7.994063059489", // re-recorded 2026-12-08 (libtorch 1.13.1)
             "realnvp|preset=tiny|2|7.712645610174|7.646643559138",
             "glow|preset=tiny|1|7.715678373973|7.637845516205",
             "vae|width=8;latent=4|2|8.096358617147|8.076566855113", // re-recorded 2026-12-01 (ISA), see above
             "pixelcnn|preset=tiny|1|8.005201339722|7.991359392802", // re-recorded 2026-12-01 (ISA)
-            "pixelcnnpp|preset=tiny|2|8.932547728221|8.910958131154", // re-recorded 2026-12-01 twice, see above
+            "pixelcnnpp|preset=tiny|2|8.932547569275|8.910958290100", // re-recorded 2026-12-01 twice and 2026-12-08
     })
     void singleLossModelsTrainAsBeforeTheMultiPlayerContract(String kind, String params, int workers, double e1, double e2)
             throws Exception {

@@ -180,7 +180,7 @@ class FlowTest {
         try (NDManager sub = Scopes.open(manager, net.parameters())) {
             NDArray x = randomInput(14, 3, 2, 2, 2);
             x.attach(sub);
-            assertThat(ai.djl.pytorch.jni.MemoryOrder.isContiguous(net.apply(x))).isTrue();
+            assertThat(densitylab.nn.MemoryOrder.isContiguous(net.apply(x))).isTrue();
         }
     }
 
@@ -209,7 +209,7 @@ class FlowTest {
         }
         NDArray y = new Squeeze().forward(manager.create(v, new Shape(1, 2, 2, 4))).y();
         assertThat(y.getShape()).isEqualTo(new Shape(1, 8, 1, 2));
-        assertThat(ai.djl.pytorch.jni.MemoryOrder.isContiguous(y)).as("stored in the standard order (MemoryLayout)").isTrue();
+        assertThat(densitylab.nn.MemoryOrder.isContiguous(y)).as("stored in the standard order (MemoryLayout)").isTrue();
         assertThat(y.get(0, 0).toFloatArray()).containsExactly(0, 2);  // c0 i0 j0 of blocks 0 and 1
         assertThat(y.get(0, 1).toFloatArray()).containsExactly(1, 3);  // c0 i0 j1
         assertThat(y.get(0, 2).toFloatArray()).containsExactly(4, 6);  // c0 i1 j0
