@@ -17,13 +17,10 @@ import java.util.Optional;
  * Checks that libtorch's float32 convolutions compute right outputs and gradients on this CPU, against a float64
  * reference that libtorch computes without oneDNN.
  *
- * <p>On the project's AMD EPYC (Zen 4: AVX-512 with bf16) libtorch 2.5.1's oneDNN 3.5 is wrong, deterministically,
- * for small channel counts: with its AVX-512 kernels the channels-last outputs of 1-16 to 48 channel convolutions
- * on 8x8 and 14x14 images (a Glow coupling network's first convolution) and the input gradients of most
- * standard-order convolutions to at most 8 channels; with its AVX2 kernels the input gradients of standard-order
- * convolutions to at most 4 channels and of channels-last ones from 1 channel. Capped at AVX
- * ({@code ONEDNN_MAX_CPU_ISA=AVX}, which the launcher sets) every case of {@link #scan} is right, and faster: oneDNN
- * then runs these convolutions as im2col and a matrix product. docs/model-code.md has the scan per ISA.
+ * <p>On the project's AMD EPYC (Zen 4: AVX-512 with bf16) libtorch 2.5.1's oneDNN 3.5 was wrong, deterministically,
+ * for small channel counts with its AVX-512 and AVX2 kernels, and right capped at AVX ({@code ONEDNN_MAX_CPU_ISA=AVX});
+ * the libtorch 1.13.1 that densitylab runs is right there at every instruction set. The launcher probes each machine
+ * for the fastest instruction set whose convolutions are right; docs/model-code.md has the scan per ISA.
  *
  * <p>The variable must be set before libtorch loads, so a Java service that embeds densitylab sets it in its
  * environment and can call {@link #requireCorrect} at start-up; the Trainer and the command line call it.
