@@ -3,6 +3,7 @@ import densitylab.detect.OodDetector;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -10,8 +11,9 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
- * Throughput of one shared OodDetector called from 1, 2 and 4 threads, one image per call (a service's pattern), on
- * the PNG files under a folder (read into memory first), and the same images in batches of 64 from one thread.
+ * One-image latency (p50, p99) and throughput of one shared OodDetector called from 1, 2 and 4 threads, one image per
+ * call (a service's pattern), on the PNG files under a folder (read into memory first), and the same images in
+ * batches of 64 from one thread.
  *
  * java -cp 'densitylab-cli/target/densitylab.jar:densitylab-cli/target/lib/*' bench/detect/DetectorThreads.java BUNDLE.zip DIR [N]
  */
@@ -29,6 +31,15 @@ public class DetectorThreads {
         for (int i = 0; i < reference.length; i++) {
             reference[i] = d.score(files.get(i)); // also warms up
         }
+        double[] ms = new double[files.size()]; // a service's latency: one call, one image, one thread
+        for (int i = 0; i < ms.length; i++) {
+            long t0 = System.nanoTime();
+            d.score(files.get(i));
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        System.out.printf("1 thread, one image per call: latency p50 %.2f ms, p99 %.2f ms%n", ms[ms.length / 2],
+                ms[(int) (ms.length * 0.99)]);
         for (int threads : new int[] {1, 2, 4, 1, 2, 4}) {
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             long t0 = System.nanoTime();

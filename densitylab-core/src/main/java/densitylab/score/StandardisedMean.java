@@ -2,7 +2,6 @@ package densitylab.score;
 
 import densitylab.data.ImageSet;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -85,7 +84,7 @@ public final class StandardisedMean implements FittedScore {
         if (mean == null) {
             throw new NotFittedException(name);
         }
-        return Map.of("statistics", statisticNames(), "mean", boxed(mean), "sd", boxed(sd));
+        return Map.of("statistics", statisticNames(), "mean", StatisticsDensity.list(mean), "sd", StatisticsDensity.list(sd));
     }
 
     @Override
@@ -94,32 +93,19 @@ public final class StandardisedMean implements FittedScore {
             throw new IllegalArgumentException(name + " was fitted on the statistics " + state.get("statistics")
                     + " and this model gives " + statisticNames());
         }
-        double[] m = unboxed(state.get("mean"));
-        double[] s = unboxed(state.get("sd"));
+        double[] m;
+        double[] s;
+        try {
+            m = StatisticsDensity.vector(state.get("mean"));
+            s = StatisticsDensity.vector(state.get("sd"));
+        } catch (ClassCastException | NullPointerException e) {
+            throw new IllegalArgumentException(name + "'s state needs lists of numbers for mean and sd: " + e, e);
+        }
         if (m.length != statistics.size() || s.length != statistics.size()) {
             throw new IllegalArgumentException(name + "'s state has " + m.length + " means and " + s.length
                     + " deviations for " + statistics.size() + " statistics");
         }
         mean = m;
         sd = s;
-    }
-
-    private static List<Double> boxed(double[] v) {
-        List<Double> l = new ArrayList<>();
-        for (double x : v) {
-            l.add(x);
-        }
-        return l;
-    }
-
-    private static double[] unboxed(Object o) {
-        if (!(o instanceof List<?> l)) {
-            throw new IllegalArgumentException("expected a list of numbers, got " + o);
-        }
-        double[] v = new double[l.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = ((Number) l.get(i)).doubleValue();
-        }
-        return v;
     }
 }

@@ -158,11 +158,13 @@ public final class StatisticsDensity {
         }
     }
 
-    private static java.util.List<Double> list(double[] v) {
+    /** v as a list of numbers, for a fitted score's JSON state. */
+    static java.util.List<Double> list(double[] v) {
         return java.util.Arrays.stream(v).boxed().toList();
     }
 
-    private static double[] vector(Object o) {
+    /** A list of numbers from a fitted score's JSON state as an array. */
+    static double[] vector(Object o) {
         java.util.List<?> l = (java.util.List<?>) o;
         double[] v = new double[l.size()];
         for (int i = 0; i < v.length; i++) {
