@@ -80,6 +80,20 @@ public final class LibTorch {
         return JniUtils.interpolate((PtNDArray) x, new long[] {height, width}, 0, false);
     }
 
+    /**
+     * libtorch's group_norm of x (B, C, ...) in groups groups (eps 1e-5), scaled and shifted by gamma and beta (C values
+     * each, any shape), then SiLU when silu: one fused op each, as torch.nn.GroupNorm and F.silu run, in x's memory
+     * order (standard or channels-last). Differentiable in x, gamma and beta.
+     */
+    public static NDArray groupNorm(NDArray x, int groups, NDArray gamma, NDArray beta, boolean silu) {
+        long perGroup = x.getShape().get(1) / groups;
+        if (perGroup * groups != x.getShape().get(1)) {
+            throw new IllegalArgumentException(groups + " groups do not divide " + x.getShape().get(1) + " channels");
+        }
+        return (silu ? TorchScriptOps.GROUP_NORM_SILU : TorchScriptOps.GROUP_NORM)
+                .apply(x, gamma.reshape(groups, perGroup), beta.reshape(groups, perGroup));
+    }
+
     /** d(scalar)/d(leaf) accumulated into every leaf's gradient, as GradientCollector.backward does. */
     public static void backward(NDArray scalar) {
         try (NDArray ones = scalar.onesLike()) {

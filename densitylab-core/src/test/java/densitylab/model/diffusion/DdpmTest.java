@@ -284,7 +284,10 @@ class DdpmTest {
         double[][] norms = m.noiseNorms(images);
         double[][] partNorms = m.noiseNorms(part);
         for (int i = 0; i < part.size(); i++) {
-            assertThat(some[i]).isCloseTo(all[7 + i], within(1e-9 * Math.abs(all[7 + i])));
+            // the same draws give the same terms up to float rounding: libtorch's convolutions pick their algorithm by
+            // batch size (the network's outputs differ by ~1e-6 between batches of 400 and 50); other draws would move
+            // the bound by percents
+            assertThat(some[i]).isCloseTo(all[7 + i], within(1e-6 * Math.abs(all[7 + i])));
             for (int j = 0; j < norms.length; j++) {
                 assertThat(partNorms[j][i]).isCloseTo(norms[j][7 + i], within(1e-5));
             }
