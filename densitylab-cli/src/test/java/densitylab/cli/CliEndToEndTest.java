@@ -247,6 +247,10 @@ class CliEndToEndTest {
         assertThat(scores).contains("likelihood", "typicality", "input-complexity", "multiscale-score", "diffusion-reconstruction");
         assertThat(e.err() + e.out()).contains("fitting on 100 in-distribution images");
         assertThat(run.resolve("report.html")).isRegularFile();
+        // the reconstruction score's cached column records the statistics it combines, so a feature space added later
+        // (an audit's classifier) recomputes it instead of reusing it
+        assertThat(Files.readString(run.resolve("scores").resolve("diffusion-reconstruction.statistics")))
+                .contains("reconstruction-mse-t", "reconstruction-dssim-t");
 
         Path bundle = tmp.resolve("ddpm.zip");
         Run f = cli("detector", "fit", "--run", run.toString(), "--score", "multiscale-score", "--data", "fashion-mnist",

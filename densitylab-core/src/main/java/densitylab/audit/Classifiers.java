@@ -1,6 +1,7 @@
 package densitylab.audit;
 
 import densitylab.data.ImageSet;
+import densitylab.model.FeatureMap;
 import densitylab.train.TrainSettings;
 import densitylab.train.Trainer;
 
@@ -97,6 +98,40 @@ public final class Classifiers {
             densitylab.io.Trees.delete(tmp);
         }
         return new Trained(c, acc, false, dir);
+    }
+
+    /**
+     * The classifier an audit cached for train under cacheRoot, if there is one (nothing is trained), as a feature
+     * space named by its cache folder; closing it frees the classifier.
+     */
+    public static java.util.Optional<FeatureMap> cachedFeatures(ImageSet train, Path cacheRoot) throws IOException {
+        Path dir = cacheRoot.resolve("classifiers").resolve(train.sha256() + "-" + Classifier.KIND);
+        if (!Files.isRegularFile(dir.resolve("model.json"))) {
+            return java.util.Optional.empty();
+        }
+        Classifier c = Classifier.load(dir);
+        String name = "audit classifier " + dir.getFileName();
+        return java.util.Optional.of(new FeatureMap() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public float[] features(ImageSet images) {
+                return c.embed(images).values();
+            }
+
+            @Override
+            public int dims() {
+                return Classifier.FEATURES;
+            }
+
+            @Override
+            public void close() {
+                c.close();
+            }
+        });
     }
 
     private static Trained cached(Path dir, ImageSet test) throws IOException {

@@ -125,7 +125,14 @@ public final class DetectorBundle {
         m.put("model", Map.of("kind", d.model().kind(), "shape", d.model().shape()));
         Map<String, Object> score = new LinkedHashMap<>();
         score.put("name", d.scoreName());
-        score.put("options", d.options());
+        ScoreOptions o = d.options(); // a feature space is not part of a bundle: its scores do without
+        Map<String, Object> options = new LinkedHashMap<>();
+        options.put("iwaeSamples", o.iwaeSamples());
+        options.put("regretSteps", o.regretSteps());
+        options.put("regretLr", o.regretLr());
+        options.put("encoderSteps", o.encoderSteps());
+        options.put("encoderLr", o.encoderLr());
+        score.put("options", options);
         if (d.fittedState() != null) {
             score.put("fitted_state", d.fittedState());
             if (d.fittedState().get("train_mean") != null) { // what readers before fitted states look for

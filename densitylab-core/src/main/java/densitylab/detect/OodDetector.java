@@ -7,6 +7,7 @@ import densitylab.model.GenerativeModel;
 import densitylab.score.OodScore;
 import densitylab.score.RelatedModels;
 import densitylab.model.ScoreOptions;
+import densitylab.nn.LibTorch;
 import densitylab.score.Scores;
 import densitylab.score.FittedScore;
 
@@ -52,7 +53,7 @@ public final class OodDetector implements AutoCloseable {
         this.ensemble = List.copyOf(ensemble);
         this.peers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(peers));
         this.scoreName = scoreName;
-        this.options = options;
+        this.options = options.withFeatures(null); // a bundle carries no feature space, so its detector fits without one
         this.preprocessing = preprocessing;
         this.calibration = calibration;
         OodScore s = Scores.create(scoreName, model, options, RelatedModels.of(background, this.ensemble, this.peers));
@@ -110,6 +111,7 @@ public final class OodDetector implements AutoCloseable {
                                   Map<String, GenerativeModel> peers, String scoreName, ScoreOptions options, ImageSet fitData,
                                   ImageSet validation, String validationSpec, double tpr, Preprocessing.Resize resize) {
         Preprocessing pre = Preprocessing.of(model.shape(), resize);
+        options = options.withFeatures(null); // fitted as the bundle will score: without a feature space
         if (!ensemble.isEmpty() && ensemble.get(0) != model) {
             throw new IllegalArgumentException("an ensemble's first member must be the detector's model itself");
         }
@@ -187,9 +189,13 @@ public final class OodDetector implements AutoCloseable {
         return scoreMatched(preprocessing.apply(images, images.name()));
     }
 
+    /**
+     * Scores with autograd off: libtorch's grad mode belongs to the thread and is on in threads it has not seen (a
+     * server's workers), where scoring would record a graph for the model's trainable parameters.
+     */
     private double[] scoreMatched(ImageSet matched) {
         synchronized (model) {
-            return score.score(matched);
+            return LibTorch.withoutGradients(() -> score.score(matched));
         }
     }
 

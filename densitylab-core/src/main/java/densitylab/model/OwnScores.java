@@ -57,6 +57,14 @@ public interface OwnScores {
         STANDARDISED_MEAN
     }
 
+    /**
+     * Whether the named score also measures distances in a feature space when {@link ScoreOptions#features()} gives one
+     * (so a caller knows to look for one); default no.
+     */
+    default boolean usesFeatures(String score) {
+        return false;
+    }
+
     /** The derived score called name with the given settings, or null (the default) when this model has none of that name. */
     default DerivedScore derivedScore(String name, ScoreOptions options) {
         return null;

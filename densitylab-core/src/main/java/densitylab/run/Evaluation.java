@@ -91,7 +91,13 @@ public final class Evaluation {
     public static EvaluationResult evaluate(EvaluateRequest req, RunLog log) throws Exception {
         RunFolder rf = new RunFolder(req.run());
         try (GenerativeModel model = rf.loadModel(); RunModels related = new RunModels(rf, model, req.with())) {
-            return evaluate(req, log, rf, model, related);
+            densitylab.model.ScoreOptions options = RunScores.withAuditFeatures(rf, model, req.scores(), req.dataSettings(),
+                    req.dataSettings().resolver(), req.options(), log);
+            try {
+                return evaluate(req.withSettings(options, req.dataSettings()), log, rf, model, related);
+            } finally {
+                closeIfNew(options, req.options());
+            }
         } finally {
             NativeMemory.release(); // what the models and their scoring freed
         }
@@ -308,17 +314,29 @@ public final class Evaluation {
         RunFolder rf = new RunFolder(run);
         try (GenerativeModel model = rf.loadModel(); RunModels related = new RunModels(rf, model)) {
             DataResolver r = ds.resolver();
-            MemoizedDensity likelihood = model instanceof DensityModel d ? new MemoizedDensity(d) : null;
-            List<OodScore> scores = RunScores.create(rf, model, likelihood, scoreNames, options,
-                    () -> RunScores.fitImages(rf, ds, r, model.shape(), fitLimit, log), related, log);
-            Experiment ex = new Experiment(model, rf.scores(), likelihood);
-            Map<String, ScoreTable> out = new LinkedHashMap<>();
-            for (String spec : specs) {
-                out.put(spec, ex.score(spec, ds.load(r, spec, "test", model.shape(), selection), scores));
+            densitylab.model.ScoreOptions withFeatures = RunScores.withAuditFeatures(rf, model, scoreNames, ds, r, options, log);
+            try {
+                MemoizedDensity likelihood = model instanceof DensityModel d ? new MemoizedDensity(d) : null;
+                List<OodScore> scores = RunScores.create(rf, model, likelihood, scoreNames, withFeatures,
+                        () -> RunScores.fitImages(rf, ds, r, model.shape(), fitLimit, log), related, log);
+                Experiment ex = new Experiment(model, rf.scores(), likelihood);
+                Map<String, ScoreTable> out = new LinkedHashMap<>();
+                for (String spec : specs) {
+                    out.put(spec, ex.score(spec, ds.load(r, spec, "test", model.shape(), selection), scores));
+                }
+                return new ScoringResult(scores.stream().map(OodScore::name).toList(), out);
+            } finally {
+                closeIfNew(withFeatures, options);
             }
-            return new ScoringResult(scores.stream().map(OodScore::name).toList(), out);
         } finally {
             NativeMemory.release();
+        }
+    }
+
+    /** Closes the feature space of options that {@link RunScores#withAuditFeatures} added (not one the caller gave). */
+    private static void closeIfNew(densitylab.model.ScoreOptions options, densitylab.model.ScoreOptions given) {
+        if (options.features() != null && options.features() != given.features()) {
+            options.features().close();
         }
     }
 }

@@ -143,6 +143,11 @@ public record RunFolder(Path dir) {
         throw new IllegalArgumentException(dir + "/config.json names no training data, which " + neededFor + " needs");
     }
 
+    /** Whether config.json names the data the run was trained on. */
+    public boolean hasTrainingSpec() throws IOException {
+        return readConfig().get("data") instanceof Map<?, ?> m && m.get("spec") instanceof String;
+    }
+
     /** Writes config.json atomically. */
     public void writeConfig(Map<String, Object> config) throws IOException {
         AtomicFiles.write(config(), ModelFiles.JSON.writeValueAsBytes(config));

@@ -92,13 +92,17 @@ public final class RunScores {
             densitylab.score.CombinedScore combined = Scores.isCombined(n)
                     ? Scores.combined(n, model, likelihoodOnce instanceof DensityModel d ? d : null, options, related) : null;
             OodScore s = combined != null ? combined : Scores.create(n, Scores.needsTheModel(n) ? model : likelihoodOnce, options, related);
+            if (s instanceof densitylab.score.StandardisedMean mean) { // its statistics depend on the feature space
+                forgetIfChanged(rf, n, String.join(",", mean.statisticNames())
+                        + (options.features() != null ? ";features=" + options.features().name() : ""), List.of(n), log);
+            }
             if (Scores.learnsFromImages(n)) {
                 rf.trainingSpec("the " + n + " score"); // fails now, before any scoring, if the run names no training data
                 s = new FitOnFirstUse(s, () -> {
                     ImageSet images = train.load();
                     boolean costly = !ModelKinds.get(model.kind()).cheapLikelihood() && n.equals("typicality");
                     log.info(n + ": fitting on " + images.size() + " in-distribution images first" + (costly
-                            ? " (this model's likelihood takes about 50 s per 1,000 images; a lower fit limit waits less)" : ""));
+                            ? " (this model's likelihood takes tens of seconds per 1,000 images; a lower fit limit waits less)" : ""));
                     return images;
                 });
             }
@@ -117,18 +121,49 @@ public final class RunScores {
      * before scoring.
      */
     static void forgetIfStatisticsChanged(RunFolder rf, densitylab.score.CombinedScore combined, RunLog log) throws IOException {
-        java.nio.file.Path stamp = rf.scores().resolve(combined.name() + ".statistics");
-        String now = combined.signature();
+        List<String> columns = new ArrayList<>(List.of(combined.name()));
+        combined.statisticViews().forEach(v -> columns.add(v.name()));
+        forgetIfChanged(rf, combined.name(), combined.signature(), columns, log);
+    }
+
+    /** The same for the columns of a score named name whose values depend on what signature says. */
+    static void forgetIfChanged(RunFolder rf, String name, String signature, List<String> columns, RunLog log) throws IOException {
+        java.nio.file.Path stamp = rf.scores().resolve(name + ".statistics");
         // no stamp: columns written before stamps, of unknown statistics
-        if (!java.nio.file.Files.isRegularFile(stamp) || !java.nio.file.Files.readString(stamp).strip().equals(now)) {
-            List<String> stale = new ArrayList<>(List.of(combined.name()));
-            combined.statisticViews().forEach(v -> stale.add(v.name()));
-            if (rf.forgetScores(stale) > 0) {
-                log.note(combined.name() + " combines other statistics or settings than its cached columns: computing them again");
+        if (!java.nio.file.Files.isRegularFile(stamp) || !java.nio.file.Files.readString(stamp).strip().equals(signature)) {
+            if (rf.forgetScores(columns) > 0) {
+                log.note(name + " combines other statistics or settings than its cached columns: computing them again");
             }
         }
         java.nio.file.Files.createDirectories(rf.scores());
-        densitylab.io.AtomicFiles.writeString(stamp, now + "\n");
+        densitylab.io.AtomicFiles.writeString(stamp, signature + "\n");
+    }
+
+    /**
+     * options with the feature space of the classifier an audit cached for the run's training data, when one of the
+     * named scores (the run's {@link #defaults} when none are named) uses one
+     * ({@link densitylab.model.OwnScores#usesFeatures}) and the data has one; otherwise options as they are. The caller
+     * closes the returned options' feature space.
+     */
+    public static ScoreOptions withAuditFeatures(RunFolder rf, GenerativeModel model, List<String> names, DataSettings ds,
+                                                 densitylab.data.DataResolver r, ScoreOptions options, RunLog log) throws IOException {
+        if (options.features() != null || !(model instanceof densitylab.model.OwnScores own) || !rf.hasTrainingSpec()
+                || (names.isEmpty() ? defaults(rf, model) : names).stream().noneMatch(own::usesFeatures)) {
+            return options;
+        }
+        ImageSet train = ds.load(r, rf.trainingSpec("the audit classifier's features"), "train", model.shape(), DataSettings.Selection.ALL);
+        if (!train.hasLabels()) {
+            return options;
+        }
+        java.util.Optional<densitylab.model.FeatureMap> f =
+                densitylab.audit.Classifiers.cachedFeatures(train, r.fetcher().cacheDir());
+        if (f.isEmpty()) {
+            log.note("no audit classifier is cached for this run's training data: the reconstruction score measures pixel "
+                    + "distances only (run `densitylab audit` first to add the classifier's feature distance)");
+            return options;
+        }
+        log.info("feature distances in the " + f.get().name());
+        return options.withFeatures(f.get());
     }
 
     /** A score that is fitted on the training data just before it first scores. */

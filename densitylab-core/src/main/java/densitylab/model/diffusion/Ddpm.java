@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import densitylab.data.ImageSet;
 import densitylab.io.Progress;
+import densitylab.model.FeatureMap;
 import densitylab.model.LatentModel;
 import densitylab.model.OwnScores;
 import densitylab.model.ScoreOptions;
@@ -513,7 +514,21 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
      * (Graham et al. 2023). Rows: MSE and DSSIM of the first level, then of the next; remembered for the last set.
      */
     public double[][] reconstructionDistances(ImageSet images) {
-        return statistics.reconstructionDistances(images);
+        return statistics.reconstructionDistances(images, null);
+    }
+
+    /**
+     * {@link #reconstructionDistances(ImageSet)} and, after its rows, one per level: the Euclidean distance in features
+     * between the input and its reconstruction rounded to 8 bits (Graham et al.'s feature distance).
+     */
+    public double[][] reconstructionDistances(ImageSet images, FeatureMap features) {
+        return statistics.reconstructionDistances(images, features);
+    }
+
+    /** diffusion-reconstruction adds a feature distance per level when the options give a feature space. */
+    @Override
+    public boolean usesFeatures(String score) {
+        return score.equals(DiffusionKind.RECONSTRUCTION);
     }
 
     /** The noise norms at each score level, named noise-norm-tT: cheap enough (one pass per level) for the combined score. */
@@ -536,10 +551,10 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
             int row = norms.indexOf(name);
             return x -> noiseNorms(x)[row].clone();
         }
-        List<String> distances = statistics.distanceNames();
+        List<String> distances = distanceNames(options);
         if (distances.contains(name)) {
             int row = distances.indexOf(name);
-            return x -> reconstructionDistances(x)[row].clone();
+            return x -> reconstructionDistances(x, options.features())[row].clone();
         }
         return null;
     }
@@ -552,9 +567,18 @@ public final class Ddpm implements TrainableDensityModel, LatentModel, OwnScores
     public DerivedScore derivedScore(String name, ScoreOptions options) {
         return switch (name) {
             case DiffusionKind.MULTISCALE -> new DerivedScore(name, statistics(), Combination.DENSITY);
-            case DiffusionKind.RECONSTRUCTION -> new DerivedScore(name, statistics.distanceNames(), Combination.STANDARDISED_MEAN);
+            case DiffusionKind.RECONSTRUCTION -> new DerivedScore(name, distanceNames(options), Combination.STANDARDISED_MEAN);
             default -> null;
         };
+    }
+
+    /** The reconstruction distances' names in row order: MSE and DSSIM per level, then the feature distances if any. */
+    private List<String> distanceNames(ScoreOptions options) {
+        List<String> names = new java.util.ArrayList<>(statistics.distanceNames());
+        if (options.features() != null) {
+            names.addAll(statistics.featureNames());
+        }
+        return names;
     }
 
     @Override

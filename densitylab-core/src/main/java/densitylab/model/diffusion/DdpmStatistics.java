@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import densitylab.data.ImageSet;
 import densitylab.io.Progress;
+import densitylab.model.FeatureMap;
 import densitylab.model.Shapes;
 import densitylab.nn.Dequantize;
 import densitylab.nn.Scopes;
@@ -23,6 +24,7 @@ final class DdpmStatistics {
     private static final String NORM = "noise-norm-t";
     private static final String MSE = "reconstruction-mse-t";
     private static final String DSSIM = "reconstruction-dssim-t";
+    private static final String FEATURE = "reconstruction-feature-t";
 
     private final Ddpm model;
     private final int[] shape;
@@ -87,10 +89,20 @@ final class DdpmStatistics {
         return names;
     }
 
+    /** The feature distances' names, reconstruction-feature-tT per level. */
+    List<String> featureNames() {
+        List<String> names = new ArrayList<>();
+        for (int t : reconstructionLevels) {
+            names.add(FEATURE + t);
+        }
+        return names;
+    }
+
     /** The last sets {@link #noiseNorms} and {@link #reconstructionDistances} were asked for (identity) and their rows. */
     private ImageSet normsOf;
     private double[][] normsValue;
     private ImageSet distancesOf;
+    private FeatureMap distancesIn;
     private double[][] distancesValue;
 
     /**
@@ -137,17 +149,20 @@ final class DdpmStatistics {
     /**
      * Per image, for each reconstruction level t: the input noised to x_t (noise from its content), denoised back by
      * DDIM in reconstruction-steps steps; the mean squared error to the input and 1 - SSIM, on the [0, 1] scale
-     * (Graham et al. 2023). Rows: MSE and DSSIM of the first level, then of the next; remembered for the last set.
+     * (Graham et al. 2023). Rows: MSE and DSSIM of the first level, then of the next; then, when features is not null,
+     * one row per level of the Euclidean distance between the features of the input and of the reconstruction rounded
+     * to 8 bits. Remembered for the last set and feature space.
      */
-    synchronized double[][] reconstructionDistances(ImageSet images) {
-        if (images == distancesOf) {
+    synchronized double[][] reconstructionDistances(ImageSet images, FeatureMap features) {
+        if (images == distancesOf && features == distancesIn) {
             return distancesValue;
         }
         Shapes.check(model, images);
         int d = model.latentDims();
         int n = images.size();
         int levels = reconstructionLevels.length;
-        double[][] v = new double[2 * levels][n];
+        double[][] v = new double[(features == null ? 2 : 3) * levels][n];
+        float[] inputFeatures = features == null ? null : features.features(images);
         long[] seeds = Dequantize.contentSeeds(images, RECONSTRUCTION_SALT);
         float[] x = Ddpm.pixelValues(images);
         int per = model.passImages();
@@ -186,13 +201,38 @@ final class DdpmStatistics {
                         v[2 * lv][from + i] = se / d;
                         v[2 * lv + 1][from + i] = 1 - Ssim.of(a, 0, c, 0, shape[0], shape[1], shape[2]);
                     }
+                    if (features != null) {
+                        featureDistances(features, inputFeatures, from, rec, b, v[2 * levels + lv]);
+                    }
                     pb.stepBy(b);
                 }
             }
         }
         distancesOf = images;
+        distancesIn = features;
         distancesValue = v;
         return v;
+    }
+
+    /**
+     * Into out[from .. from + b): the distance between the input's features (rows of inputFeatures from from on) and
+     * the features of the b reconstructions rec ([-1, 1] scale) rounded to 8-bit images.
+     */
+    private void featureDistances(FeatureMap features, float[] inputFeatures, int from, float[] rec, int b, double[] out) {
+        byte[] px = new byte[rec.length];
+        for (int q = 0; q < rec.length; q++) {
+            px[q] = (byte) Math.round(Math.min(255, Math.max(0, (rec[q] + 1) * 127.5f)));
+        }
+        float[] f = features.features(ImageSet.of("reconstructions", shape[0], shape[1], shape[2], px, null));
+        int k = features.dims();
+        for (int i = 0; i < b; i++) {
+            double ss = 0;
+            for (int j = 0; j < k; j++) {
+                double diff = f[i * k + j] - inputFeatures[(from + i) * k + j];
+                ss += diff * diff;
+            }
+            out[from + i] = Math.sqrt(ss);
+        }
     }
 
     /** The DDIM path from timestep top down to 0 in steps equal steps (rounded): top, ..., 0. */

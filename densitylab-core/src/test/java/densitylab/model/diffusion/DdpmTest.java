@@ -274,6 +274,71 @@ class DdpmTest {
         }
     }
 
+    /**
+     * With a feature space, diffusion-reconstruction adds per level the Euclidean distance between the features of the
+     * input and of its reconstruction rounded to 8 bits, and leaves the pixel distances as they were. The space here is
+     * the pixels themselves on [0, 1], which records what it is shown: the distance is computed from exactly those
+     * images, and it is at most the root of d times the MSE (clipping to [0, 1] only moves a reconstruction closer to
+     * the input) plus half a grey level per pixel of rounding.
+     */
+    @Test
+    void theReconstructionScoreAddsAFeatureDistancePerLevelWhenGivenAFeatureSpace() {
+        Ddpm m = perturbed(new int[] {1, 4, 4}, Map.of(), 0.1, 21);
+        ImageSet images = random(12, 1, 4, 4, 22);
+        int d = 16;
+        java.util.List<ImageSet> shown = new java.util.ArrayList<>();
+        densitylab.model.FeatureMap pixels = new densitylab.model.FeatureMap() {
+            @Override
+            public String name() {
+                return "pixels";
+            }
+
+            @Override
+            public float[] features(ImageSet x) {
+                shown.add(x);
+                byte[] px = x.pixels();
+                float[] f = new float[px.length];
+                for (int i = 0; i < px.length; i++) {
+                    f[i] = (px[i] & 0xff) / 255f;
+                }
+                return f;
+            }
+
+            @Override
+            public int dims() {
+                return d;
+            }
+        };
+        double[][] plain = m.reconstructionDistances(images);
+        double[][] with = m.reconstructionDistances(images, pixels);
+        int levels = plain.length / 2;
+        assertThat(with.length).isEqualTo(3 * levels);
+        for (int row = 0; row < 2 * levels; row++) {
+            assertThat(with[row]).as("pixel distance row %d", row).containsExactly(plain[row]);
+        }
+        assertThat(shown).hasSize(1 + levels); // the inputs once, the reconstructions of each level (one batch each)
+        assertThat(shown.get(0).pixels()).isEqualTo(images.pixels());
+        for (int lv = 0; lv < levels; lv++) {
+            byte[] rec = shown.get(1 + lv).pixels();
+            for (int i = 0; i < images.size(); i++) {
+                double ss = 0;
+                for (int q = 0; q < d; q++) {
+                    double diff = (rec[i * d + q] & 0xff) / 255.0 - (images.pixels()[i * d + q] & 0xff) / 255.0;
+                    ss += diff * diff;
+                }
+                double feature = with[2 * levels + lv][i];
+                assertThat(feature).as("level %d image %d", lv, i).isCloseTo(Math.sqrt(ss), within(1e-5));
+                assertThat(feature).isLessThanOrEqualTo(Math.sqrt(d * with[2 * lv][i]) + 0.5 / 255 * Math.sqrt(d) + 1e-5);
+            }
+        }
+        densitylab.model.ScoreOptions o = densitylab.model.ScoreOptions.defaults();
+        assertThat(((densitylab.score.StandardisedMean) Scores.create(DiffusionKind.RECONSTRUCTION, m, o)).statisticNames())
+                .hasSize(2 * levels).noneMatch(n -> n.contains("feature"));
+        assertThat(((densitylab.score.StandardisedMean) Scores.create(DiffusionKind.RECONSTRUCTION, m, o.withFeatures(pixels)))
+                .statisticNames()).hasSize(3 * levels).filteredOn(n -> n.startsWith("reconstruction-feature-t")).hasSize(levels);
+        m.close();
+    }
+
     @Test
     void scoresDoNotDependOnTheBatchAndTheDerivedScoresFitAndRestore() {
         Ddpm m = perturbed(new int[] {1, 4, 4}, Map.of(), 0.1, 13);
