@@ -69,21 +69,21 @@ public record EvaluateRequest(Path run, String in, List<String> outs, List<Strin
 
     /** This request on other images of each set. */
     public EvaluateRequest withSelection(DataSettings.Selection s) {
-        return new EvaluateRequest(run, in, outs, scores, s, fitLimit, options, bootstrap, seed, dataSettings, with);
+        return new EvaluateRequest(run, in, outs, scores, s, fitLimit, options, bootstrap, seed, dataSettings, with, freshSamples);
     }
 
     /** This request with another fit limit, bootstrap and seed. */
     public EvaluateRequest withFitting(int fitImages, int replicates, long s) {
-        return new EvaluateRequest(run, in, outs, scores, selection, fitImages, options, replicates, s, dataSettings, with);
+        return new EvaluateRequest(run, in, outs, scores, selection, fitImages, options, replicates, s, dataSettings, with, freshSamples);
     }
 
     /** This request with other runs' models joining the combined score. */
     public EvaluateRequest withRuns(List<Path> runs) {
-        return new EvaluateRequest(run, in, outs, scores, selection, fitLimit, options, bootstrap, seed, dataSettings, runs);
+        return new EvaluateRequest(run, in, outs, scores, selection, fitLimit, options, bootstrap, seed, dataSettings, runs, freshSamples);
     }
 
     /** This request with other score options and data settings. */
     public EvaluateRequest withSettings(ScoreOptions o, DataSettings d) {
-        return new EvaluateRequest(run, in, outs, scores, selection, fitLimit, o, bootstrap, seed, d, with);
+        return new EvaluateRequest(run, in, outs, scores, selection, fitLimit, o, bootstrap, seed, d, with, freshSamples);
     }
 }
