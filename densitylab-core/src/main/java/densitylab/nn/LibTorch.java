@@ -40,6 +40,21 @@ public final class LibTorch {
         }
     }
 
+    private static volatile boolean loaded;
+
+    /** Whether libtorch's native library is loaded (by any use of the engine), without loading it. */
+    private static boolean loaded() {
+        if (!loaded) {
+            try {
+                JniUtils.isGradMode();
+                loaded = true;
+            } catch (UnsatisfiedLinkError e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The calling thread's intra-op thread count. */
     public static int intraOpThreads() {
         return JniUtils.getNumThreads();
@@ -61,8 +76,12 @@ public final class LibTorch {
     /**
      * Runs task on the calling thread with autograd off (what torch.no_grad() does): for values a loss needs but
      * never differentiates, such as a GAN's samples in its discriminator's loss. Restores the thread's grad mode.
+     * Before libtorch is loaded (a pure-Java model) there is no grad mode to switch, and task just runs.
      */
     public static <T> T withoutGradients(java.util.function.Supplier<T> task) {
+        if (!loaded()) {
+            return task.get();
+        }
         boolean was = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try {
