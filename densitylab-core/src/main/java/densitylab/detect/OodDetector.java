@@ -56,7 +56,7 @@ public final class OodDetector implements AutoCloseable {
         this.options = options.withFeatures(null); // a bundle carries no feature space, so its detector fits without one
         this.preprocessing = preprocessing;
         this.calibration = calibration;
-        OodScore s = Scores.create(scoreName, model, options, RelatedModels.of(background, this.ensemble, this.peers));
+        OodScore s = Scores.create(scoreName, model, this.options, RelatedModels.of(background, this.ensemble, this.peers));
         if (s instanceof FittedScore f) {
             if (fittedState == null) {
                 throw new IllegalArgumentException("score '" + scoreName + "' learns from in-distribution images: give them to fit it");

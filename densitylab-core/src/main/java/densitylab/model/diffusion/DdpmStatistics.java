@@ -221,7 +221,7 @@ final class DdpmStatistics {
     private void featureDistances(FeatureMap features, float[] inputFeatures, int from, float[] rec, int b, double[] out) {
         byte[] px = new byte[rec.length];
         for (int q = 0; q < rec.length; q++) {
-            px[q] = (byte) Math.round(Math.min(255, Math.max(0, (rec[q] + 1) * 127.5f)));
+            px[q] = Ddpm.toPixel(rec[q]);
         }
         float[] f = features.features(ImageSet.of("reconstructions", shape[0], shape[1], shape[2], px, null));
         int k = features.dims();
